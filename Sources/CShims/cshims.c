@@ -1,0 +1,3 @@
+#include "cshims.h"
+
+int cshim_errno(void) { return errno; }

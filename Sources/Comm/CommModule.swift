@@ -1,0 +1,2 @@
+/// Placeholder so the target builds; the engine lives in this module.
+enum CommModule {}

@@ -1,0 +1,1 @@
+print("commlisp-bench: not yet")
