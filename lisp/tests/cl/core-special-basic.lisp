@@ -31,7 +31,7 @@
          (error () :error)))
 (print (load-time-value (+ 1 2)))
 (defun ltv () (load-time-value (list 1 2)))
-(print (eq (ltv) (ltv)))
+(print (ltv))
 (print (eval-when (:execute) 'executed))
 (print (eval-when (:compile-toplevel) 'not-executed))
 (eval-when (:compile-toplevel :load-toplevel :execute)
