@@ -37,10 +37,11 @@
 (print (handler-case (/ 1 0) (division-by-zero () :div0)))
 (print (handler-case (symbol-value 'totally-unbound-var-q)
          (unbound-variable (c) (cell-error-name c))))
-(print (handler-bind ((error (lambda (c) (declare (ignore c))
-                               (return-from nil :never))))
-         (block nil (handler-case (error "inner")
-                      (error () :inner-case-wins)))))
+(print (block outer
+         (handler-bind ((error (lambda (c) (declare (ignore c))
+                                 (return-from outer :never))))
+           (handler-case (error "inner")
+             (error () :inner-case-wins)))))
 (print (block outer
          (handler-bind ((error (lambda (c) (declare (ignore c))
                                  (return-from outer :bind-exits))))
