@@ -54,7 +54,7 @@ func runStartup(_ cfg: Config) -> JSON {
             best = min(best ?? .infinity, r.wallS * 1000)
         }
     } else {
-        error = cfg.commlispMissing
+        error = cfg.commlispMissingShort
     }
     for _ in 0..<cfg.startupRuns {
         let r = runCapture([cfg.python, "-c", "pass"], timeoutS: 10)
@@ -92,7 +92,7 @@ func runInterp(_ cfg: Config) -> JSON {
             pyError = error
         }
         var clActive = error == nil && cfg.commlisp != nil
-        if error == nil && cfg.commlisp == nil { error = cfg.commlispMissing }
+        if error == nil && cfg.commlisp == nil { error = cfg.commlispMissingShort }
         var pyActive = pyError == nil
         for _ in 0..<cfg.runs {
             if pyActive {
@@ -121,7 +121,8 @@ func runInterp(_ cfg: Config) -> JSON {
             }
         }
         if error == nil, let e = pyError { error = e }
-        let ratio: Double? = (clBest != nil && pyBest != nil) ? pyBest! / clBest! : nil
+        // no ratio for a run that failed or computed something else
+        let ratio: Double? = (error == nil && clBest != nil && pyBest != nil) ? pyBest! / clBest! : nil
         let met = error == nil && ratio.map { prog.inclusive ? $0 >= prog.target : $0 > prog.target } == true
         let targetText = (prog.inclusive ? ">= " : "> ") + fmt(prog.target, 1)
         let status = error.map { "ERROR: " + $0 } ?? (met ? "ok" : "MISS")

@@ -44,7 +44,7 @@ final class Server {
     /// Starts `argv PORT-filled` (pinned to core 0 when possible) and waits until it listens.
     static func start(name: String, argv: (Int) -> [String], cfg: Config, waitS: Double = 5) -> (Server?, String?) {
         guard let port = freePort() else { return (nil, "no free port") }
-        let log = cfg.tmpDir + "/\(name)-\(port).log"
+        let log = cfg.tmpDir + "/\(name).log"   // fixed names: see tmpFileNames
         let full = cfg.pin ? ["taskset", "-c", "0"] + argv(port) : argv(port)
         let child: Child
         do { child = try spawn(full, stdout: .file(log), stderr: .file(log), cwd: cfg.root) } catch {
@@ -163,7 +163,7 @@ func runScenarios(_ title: String, _ scenarios: [Scenario], tools: Tools, cfg: C
     var lispErr: String? = nil
     var lispSrv: Server? = nil
     if cfg.commlisp == nil {
-        lispErr = "not available: " + cfg.commlispMissing
+        lispErr = "not available: " + cfg.commlispMissingShort
     } else if !fileExists(cfg.root + "/" + lispScript) {
         lispErr = "not available: \(lispScript) missing"
     } else {
@@ -194,7 +194,7 @@ func runScenarios(_ title: String, _ scenarios: [Scenario], tools: Tools, cfg: C
         let ratio: Double? = (c.value != nil && l.value != nil && c.value! > 0) ? l.value! / c.value! : nil
         let met = l.error == nil && c.error == nil && (ratio ?? 0) >= s.target
         let status: String
-        if let e = l.error { status = lispSrv == nil ? e : "ERROR: " + e }
+        if let e = l.error { status = lispSrv == nil ? "not available (see above)" : "ERROR: " + e }
         else if let e = c.error { status = "ERROR (C): " + e }
         else { status = met ? "ok" : "MISS" }
         printRow([s.id, s.unit, fmt(c.value, s.unit == "MB/s" ? 1 : 0), fmt(l.value, s.unit == "MB/s" ? 1 : 0),
@@ -299,6 +299,8 @@ func idleConnections(server: Server, n: Int) -> IdleResult {
     return res
 }
 
+func kib(_ x: Double?) -> String { x.map { fmt($0, 0) + " KiB" } ?? "-" }
+
 func runIdle(_ cfg: Config, tools: Tools) -> JSON {
     say("")
     let lim = raiseNoFile(to: cfg.idleConns + 256)
@@ -317,14 +319,13 @@ func runIdle(_ cfg: Config, tools: Tools) -> JSON {
     let (c, cErr) = Server.start(name: "c-idle", argv: { [tools.cserver, "--port", String($0)] }, cfg: cfg)
     var cr = IdleResult(requested: n)
     if let c { cr = idleConnections(server: c, n: n); c.stop() } else { cr.error = cErr }
-    printRow(["c-epoll-echo", String(cr.opened), cr.accepted.map(String.init) ?? "-", fmt(cr.rssBeforeKiB, 0) + " KiB",
-              fmt(cr.rssAfterKiB, 0) + " KiB", fmt(cr.perConnKiB, 2), "-", cr.error.map { "ERROR: " + $0 } ?? "reference"], w)
+    printRow(["c-epoll-echo", String(cr.opened), cr.accepted.map(String.init) ?? "-", kib(cr.rssBeforeKiB), kib(cr.rssAfterKiB), fmt(cr.perConnKiB, 2), "-", cr.error.map { "ERROR: " + $0 } ?? "reference"], w)
     out.append(("c", cr.json))
     // Lisp
     var lr = IdleResult(requested: n)
     var available = false
     let script = "lisp/examples/echo-server.lisp"
-    if cfg.commlisp == nil { lr.error = "not available: " + cfg.commlispMissing }
+    if cfg.commlisp == nil { lr.error = "not available: " + cfg.commlispMissingShort }
     else if !fileExists(cfg.root + "/" + script) { lr.error = "not available: \(script) missing" }
     else {
         let (l, lErr) = Server.start(name: "lisp-idle", argv: { [cfg.commlisp!, cfg.root + "/" + script, String($0)] }, cfg: cfg)
@@ -333,7 +334,7 @@ func runIdle(_ cfg: Config, tools: Tools) -> JSON {
     let met = available && lr.error == nil && (lr.perConnKiB ?? .infinity) <= 4
     let status = lr.error.map { available ? "ERROR: " + $0 : $0 } ?? (met ? "ok" : "MISS")
     printRow(["lisp echo-server", available ? String(lr.opened) : "-", lr.accepted.map(String.init) ?? "-",
-              fmt(lr.rssBeforeKiB, 0) + " KiB", fmt(lr.rssAfterKiB, 0) + " KiB", fmt(lr.perConnKiB, 2), "<= 4", status], w)
+              kib(lr.rssBeforeKiB), kib(lr.rssAfterKiB), fmt(lr.perConnKiB, 2), "<= 4", status], w)
     out.append(("lisp", lr.json))
     out.append(("met", .bool(met)))
     out.append(("lisp_available", .bool(available)))

@@ -49,12 +49,42 @@ func killAllChildren() {
     }
 }
 
+/// The run's temp dir, kept in a C buffer so the signal handler can clean it without allocating.
+nonisolated(unsafe) let tmpDirBuffer: UnsafeMutablePointer<CChar> = {
+    let p = UnsafeMutablePointer<CChar>.allocate(capacity: 512)
+    p.initialize(repeating: 0, count: 512)
+    return p
+}()
+/// Every file the driver writes into its temp dir has one of these names.
+let tmpFileNames: [String] = ["cert.pem", "key.pem", "c.log", "lisp.log", "c-idle.log", "lisp-idle.log"]
+nonisolated(unsafe) let tmpFileNamesC: [UnsafeMutablePointer<CChar>] = tmpFileNames.map { strdup($0)! }
+
+func setTmpDirForCleanup(_ path: String) {
+    _ = path.withCString { strncpy(tmpDirBuffer, $0, 511) }
+}
+
+/// Async-signal-safe enough: stack buffers, unlink and rmdir only.
+func cleanTmpDirFromHandler() {
+    if tmpDirBuffer[0] == 0 { return }
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 600) { buf in
+        for name in tmpFileNamesC {
+            strcpy(buf.baseAddress!, tmpDirBuffer)
+            strcat(buf.baseAddress!, "/")
+            strcat(buf.baseAddress!, name)
+            unlink(buf.baseAddress!)
+        }
+    }
+    rmdir(tmpDirBuffer)
+}
+
 func installChildGuards() {
+    _ = tmpFileNamesC.count
     _ = childSlots[0]
     signal(SIGPIPE, SIG_IGN)
     for s in [SIGINT, SIGTERM, SIGHUP, SIGQUIT] {
         signal(s) { sig in
             killAllChildren()
+            cleanTmpDirFromHandler()
             _exit(128 + sig)
         }
     }

@@ -26,6 +26,7 @@ struct Config {
     var pin = true
     var tmpDir = "/tmp"
 
+    var commlispMissingShort: String { "commlisp binary missing (see top)" }
     var commlispMissing: String {
         "commlisp binary not found at \(commlispWanted); run `swift build -c release` first (or pass --commlisp PATH)"
     }
@@ -144,18 +145,26 @@ if cfg.pin && (which("taskset") == nil || cores < 2) {
 var tmpl = Array("/tmp/commlisp-bench.XXXXXX".utf8CString)
 guard let t = mkdtemp(&tmpl) else { die("mkdtemp failed") }
 cfg.tmpDir = String(cString: t)
+setTmpDirForCleanup(cfg.tmpDir)
 let started = nowS()
 
 say("commlisp-bench: root \(cfg.root)")
 say("commlisp: " + (cfg.commlisp ?? "MISSING - " + cfg.commlispMissing))
-let pyVersion = trimmed(runCapture([cfg.python, "--version"], timeoutS: 10).stdout)
+// Resolve the real interpreter: `python3` may be a launcher shim (pyenv's is a shell script
+// that adds ~150 ms to every start), which would flatter CommLisp.
+let pyProbe = runCapture([cfg.python, "-c", "import sys; print(sys.executable); print(sys.version.split()[0])"], timeoutS: 30)
+let pyLines = pyProbe.stdout.split(separator: "\n").map(String.init)
+if pyProbe.ok, pyLines.count >= 2, isExecutable(pyLines[0]) { cfg.python = pyLines[0] }
+let pyVersion = pyLines.count >= 2 ? "Python " + pyLines[1] : "unknown (\(describeFailure(pyProbe, timeoutS: 30)))"
 say("python: \(cfg.python) \(pyVersion)  cores: \(cores)  runs: \(cfg.runs)  duration: \(fmt(cfg.duration, 1)) s" + (cfg.quick ? "  (quick)" : ""))
 
 var result: [(String, JSON)] = [
     ("version", .int(1)),
     ("quick", .bool(cfg.quick)), ("runs", .int(cfg.runs)), ("duration_s", .number(cfg.duration)),
     ("warmup_s", .number(cfg.warmup)), ("cores", .int(cores)), ("pinned", .bool(cfg.pin)),
-    ("commlisp", cfg.commlisp.map { .str($0) } ?? .null), ("python", .str(pyVersion)),
+    ("commlisp", cfg.commlisp.map { .str($0) } ?? .null),
+    ("commlisp_error", cfg.commlisp == nil ? .str(cfg.commlispMissing) : .null),
+    ("python", .str(pyVersion)), ("python_path", .str(cfg.python)),
 ]
 
 if cfg.sections.contains("interp") {
