@@ -11,6 +11,7 @@ import Glibc
 struct Config {
     var sections: Set<String> = ["interp", "net", "tls"]
     var runs = 3
+    var netRounds = 2
     var duration = 5.0
     var warmup = 1.0
     var quick = false
@@ -35,12 +36,13 @@ struct Config {
 let usage = """
 usage: commlisp-bench [--only interp|net|tls[,…]] [--runs N] [--duration S] [--quick]
                       [--commlisp PATH] [--python PATH] [--tools DIR] [--bench NAME[,…]]
-                      [--idle-conns N] [--no-pin]
+                      [--net-rounds N] [--idle-conns N] [--no-pin]
   --only       sections to run (default: all). interp = start-up + lisp/bench programs vs Python;
                net = plain echo scenarios + idle connections; tls = TLS echo scenarios
   --runs N     best of N process runs per interpreter program (default 3)
   --duration S loadgen measured seconds per scenario (default 5; warm-up 1 s)
-  --quick      smoke run: 1 run, 1 s scenarios, 0.3 s warm-up, 5 start-ups, 2000 idle connections
+  --net-rounds each echo scenario runs N times alternating C and Lisp, best kept (default 2)
+  --quick      smoke run: 1 run, 1 round of 1 s scenarios, 0.3 s warm-up, 5 start-ups, 2000 idle conns
   --commlisp   interpreter binary (default: commlisp next to this binary, i.e. the same build dir)
   --python     Python interpreter for the twins (default python3)
   --tools DIR  directory holding loadgen.c and c-epoll-echo.c (default: shared/tools, found upwards)
@@ -57,7 +59,7 @@ func die(_ msg: String) -> Never {
 func parseArgs() -> Config {
     var cfg = Config()
     var args = Array(CommandLine.arguments.dropFirst())
-    var explicitRuns = false, explicitDuration = false, explicitIdle = false
+    var explicitRuns = false, explicitDuration = false, explicitIdle = false, explicitRounds = false
     func value(_ flag: String) -> String {
         guard !args.isEmpty else { die("\(flag) needs a value") }
         return args.removeFirst()
@@ -75,6 +77,9 @@ func parseArgs() -> Config {
         case "--duration":
             guard let d = Double(value(a)), d > 0, d <= 600 else { die("--duration needs seconds in (0, 600]") }
             cfg.duration = d; explicitDuration = true
+        case "--net-rounds":
+            guard let n = Int(value(a)), n >= 1 else { die("--net-rounds needs a positive integer") }
+            cfg.netRounds = n; explicitRounds = true
         case "--quick": cfg.quick = true
         case "--commlisp": cfg.commlispWanted = absolute(value(a))
         case "--python": cfg.python = value(a)
@@ -94,6 +99,7 @@ func parseArgs() -> Config {
         cfg.warmup = 0.3
         cfg.startupRuns = 5
         if !explicitIdle { cfg.idleConns = 2000 }
+        if !explicitRounds { cfg.netRounds = 1 }
         cfg.programTimeoutS = 120
     }
     return cfg
@@ -161,6 +167,7 @@ say("python: \(cfg.python) \(pyVersion)  cores: \(cores)  runs: \(cfg.runs)  dur
 var result: [(String, JSON)] = [
     ("version", .int(1)),
     ("quick", .bool(cfg.quick)), ("runs", .int(cfg.runs)), ("duration_s", .number(cfg.duration)),
+    ("net_rounds", .int(cfg.netRounds)),
     ("warmup_s", .number(cfg.warmup)), ("cores", .int(cores)), ("pinned", .bool(cfg.pin)),
     ("commlisp", cfg.commlisp.map { .str($0) } ?? .null),
     ("commlisp_error", cfg.commlisp == nil ? .str(cfg.commlispMissing) : .null),
