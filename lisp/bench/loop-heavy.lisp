@@ -18,5 +18,5 @@
        (rows (loop for row in tri sum (length row)))
        (tsum (loop for row in tri sum (loop for x in row sum x)))
        (best (loop for row in tri maximize (length row)))
-       (grid (grid-sum 1000 1000)))
+       (grid (grid-sum 1500 1000)))
   (format t "loop-heavy ~d ~d ~d ~d~%" rows tsum best grid))

@@ -26,7 +26,7 @@
         (setf start (1+ p))))))
 
 (let ((text (make-text 100000 7)) (total 0))
-  (dotimes (r 6)
+  (dotimes (r 10)
     (dolist (pat '("abc" "dcba" "aaaa" "bad" "cabd"))
       (incf total (count-search pat text)))
     (incf total (* 7 (count-position #\d text))))

@@ -21,7 +21,7 @@ def count_search(pattern, text):
 
 text = make_text(100000, 7)
 total = 0
-for _ in range(6):
+for _ in range(10):
     for pat in ("abc", "dcba", "aaaa", "bad", "cabd"):
         total += count_search(pat, text)
     total += 7 * count_search("d", text)
