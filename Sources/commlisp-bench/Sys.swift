@@ -98,6 +98,24 @@ func removeTree(_ path: String) {
     rmdir(path)
 }
 
+/// Newest modification time of the files under a directory (recursive).
+func newestMtime(under path: String) -> Double? {
+    guard let d = opendir(path) else { return mtime(path) }
+    var names: [String] = []
+    while let e = readdir(d) {
+        let name = withUnsafePointer(to: e.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
+        if name != "." && name != ".." { names.append(name) }
+    }
+    closedir(d)
+    var best: Double? = nil
+    for n in names {
+        if let t = newestMtime(under: path + "/" + n) { best = max(best ?? t, t) }
+    }
+    return best
+}
+
 func countDirEntries(_ path: String) -> Int? {
     guard let d = opendir(path) else { return nil }
     defer { closedir(d) }

@@ -143,6 +143,13 @@ if cfg.commlispWanted.isEmpty {
     cfg.commlispWanted = (selfExecutable().map(dirname) ?? cfg.root + "/.build/release") + "/commlisp"
 }
 cfg.commlisp = isExecutable(cfg.commlispWanted) ? cfg.commlispWanted : nil
+if let cl = cfg.commlisp, let built = mtime(cl) {
+    let newest = ["LispCore", "LispComm", "Comm", "CShims", "commlisp"]
+        .compactMap { newestMtime(under: cfg.root + "/Sources/" + $0) }.max() ?? 0
+    if newest > built {
+        warn("\(cl) may be stale (sources are newer than the binary): if so, run `swift build -c release` first")
+    }
+}
 let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 if cfg.pin && (which("taskset") == nil || cores < 2) {
     cfg.pin = false
