@@ -139,11 +139,12 @@ installChildGuards()
 var cfg = parseArgs()
 cfg.root = findRoot()
 if cfg.toolsDir == nil { cfg.toolsDir = findTools(root: cfg.root) }
-if cfg.commlispWanted.isEmpty {
+let commlispDefaulted = cfg.commlispWanted.isEmpty
+if commlispDefaulted {
     cfg.commlispWanted = (selfExecutable().map(dirname) ?? cfg.root + "/.build/release") + "/commlisp"
 }
 cfg.commlisp = isExecutable(cfg.commlispWanted) ? cfg.commlispWanted : nil
-if let cl = cfg.commlisp, let built = mtime(cl) {
+if commlispDefaulted, let cl = cfg.commlisp, let built = mtime(cl) {
     let newest = ["LispCore", "LispComm", "Comm", "CShims", "commlisp"]
         .compactMap { newestMtime(under: cfg.root + "/Sources/" + $0) }.max() ?? 0
     if newest > built {
