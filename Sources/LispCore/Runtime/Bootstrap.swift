@@ -120,6 +120,9 @@ enum BuiltinModules {
         PrintBuiltins.register,
         StreamBuiltins.register,
         NumberBuiltinsCore.register,
+        MacroSupport.register,
+        SequenceStubs.register,
+        QuitBuiltins.register,
     ]
 }
 
