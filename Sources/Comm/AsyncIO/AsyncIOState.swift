@@ -55,6 +55,7 @@ public final class AsyncIOState: SelectorHandler {
     var collectionIndex = -1
 
     // Read side: the one pending read-direction operation, stored inline (no per-op object).
+    /// Which read-direction operation is pending.
     enum ReadKind { case none, buffer, checking, waitInput, receive }
     var readKind: ReadKind = .none
     var rBuffer: MutableByteStorage?
@@ -83,8 +84,9 @@ public final class AsyncIOState: SelectorHandler {
     var inBuffer: MutableByteStorage?
     var inLength = 0
 
-    // Write side.
+    /// One pending write (write-buffer or a datagram send); `pos` advances on partial writes.
     struct WriteOp {
+        /// Stream bytes, a datagram on a connected socket, or a datagram to an address.
         enum Kind { case stream, datagram, datagramTo(SocketAddress) }
         var kind: Kind
         var buffer: MutableByteStorage
@@ -104,7 +106,8 @@ public final class AsyncIOState: SelectorHandler {
     var connectOptions = ConnectOptions()
     var connectDeadline: UInt64 = 0
 
-    // Completion delivery.
+    /// A queued completion (user callback with its arguments) or internal continuation,
+    /// run by `deliver()` from the collection's ready queue.
     enum Delivery {
         case read(ReadCallback, MutableByteStorage, Int)
         case checking

@@ -113,12 +113,22 @@ public final class EventCollection: @unchecked Sendable {
         selector.deliverPending { [self] id, _ in
             if id == EventCollection.wakeID { drainInbox() }
         }
-        runReady()
+        // Completions produced by these callbacks (a write finishing at once inside a read
+        // callback) run in a few more passes here, saving a loop round trip per message; the
+        // bound keeps a callback that re-arms an instantly completing operation from starving I/O.
+        var passes = 0
+        while !ready.isEmpty && passes < 4 {
+            runReady()
+            passes += 1
+        }
     }
 
     /// loop-processing-wait-state-collection: wait + dispatch until `stopLoop()`. A stop
     /// requested while no loop runs makes the next `runLoop` return at once (no lost wakeups).
+    /// Called from inside one of this collection's callbacks it returns at once: the
+    /// collection is busy and is not re-entered.
     public func runLoop() {
+        if dispatching { return }
         while true {
             if inboxLock.withLock({ () -> Bool in
                 if stopRequested { stopRequested = false; return true }
