@@ -40,6 +40,9 @@ public final class AsyncIOState: SelectorHandler {
     public internal(set) var readStatus: IOStatus = .ok
     public internal(set) var writeStatus: IOStatus = .ok
     public let queueOutput: Bool
+    /// Upper bound on queued output bytes (`pendingWriteBytes`); a write that would exceed it
+    /// throws `CommUsageError.outputQueueFull`. nil = unbounded (LispWorks behaviour).
+    public var maxQueuedOutputBytes: Int?
     public internal(set) var isClosed = false
     /// True while a connect started by `connectTCP` is in progress.
     public internal(set) var isConnecting = false
@@ -110,7 +113,8 @@ public final class AsyncIOState: SelectorHandler {
     /// run by `deliver()` from the collection's ready queue.
     enum Delivery {
         case read(ReadCallback, MutableByteStorage, Int)
-        case checking
+        /// A read-with-checking step, tagged with the operation's generation.
+        case checking(Int)
         case receive(ReceiveCallback, MutableByteStorage, Int, SocketAddress?)
         case state(StateCallback)
         case write(WriteCallback, MutableByteStorage, Int)
@@ -185,7 +189,7 @@ public final class AsyncIOState: SelectorHandler {
     private func run(_ d: Delivery) {
         switch d {
         case .read(let cb, let buf, let n): cb(self, buf, n)
-        case .checking: runCheckingCallback()
+        case .checking(let generation): runCheckingCallback(generation: generation)
         case .receive(let cb, let buf, let n, let addr): cb(self, buf, n, addr)
         case .state(let cb): cb(self)
         case .write(let cb, let buf, let n): cb(self, buf, n)

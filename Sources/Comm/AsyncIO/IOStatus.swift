@@ -33,6 +33,8 @@ public enum CommUsageError: Error, Equatable, Sendable, CustomStringConvertible 
     case notConnected
     /// `start`/`end` outside the buffer.
     case invalidRange(start: Int, end: Int, count: Int)
+    /// Queued output would exceed `maxQueuedOutputBytes`.
+    case outputQueueFull(queued: Int, limit: Int)
     /// An operation that needs a UDP (or connected / unconnected) socket on the wrong kind.
     case wrongSocketKind(String)
 
@@ -44,6 +46,7 @@ public enum CommUsageError: Error, Equatable, Sendable, CustomStringConvertible 
         case .closed: return "the async-io-state is closed"
         case .notConnected: return "the async-io-state is still connecting"
         case .invalidRange(let s, let e, let c): return "invalid range start \(s) end \(e) for a buffer of length \(c)"
+        case .outputQueueFull(let q, let l): return "queued output (\(q) bytes) would exceed the limit of \(l) bytes"
         case .wrongSocketKind(let what): return what
         }
     }

@@ -185,7 +185,7 @@ extension AsyncIOState {
         if inLength > 0 {
             checkContinue = true
             checkScheduled = true
-            schedule(.checking)
+            schedule(.checking(rGeneration))
         } else {
             rWaitsFor = CSHIM_EPOLLIN
             syncInterest()
@@ -234,7 +234,7 @@ extension AsyncIOState {
         checkContinue = !drained && terminal == nil
         rWaitsFor = 0
         checkScheduled = true
-        schedule(.checking)
+        schedule(.checking(rGeneration))
     }
 
     /// The internal buffer with at least one free byte (grown by doubling, contents kept).
@@ -253,11 +253,13 @@ extension AsyncIOState {
     }
 
     /// Delivery of a read-with-checking step.
-    func runCheckingCallback() {
+    func runCheckingCallback(generation: Int) {
+        // A step queued for an operation that was aborted or finished (and maybe restarted)
+        // before it ran is dropped.
+        guard generation == rGeneration else { return }
         checkScheduled = false
         guard readKind == .checking, let cb = rCallback, let buf = inBuffer else { return }
         let lengthBefore = inLength
-        let generation = rGeneration
         discardedInCallback = false
         inCheckingCallback = true
         cb(self, buf, inLength)
@@ -271,7 +273,7 @@ extension AsyncIOState {
             if inLength > 0 {
                 checkScheduled = true
                 checkContinue = checkContinue || pendingReadTerminal == nil
-                schedule(.checking)
+                schedule(.checking(rGeneration))
                 return
             }
         } else {

@@ -21,6 +21,7 @@ extension AsyncIOState {
     /// 1-argument Lisp callback from `callback(state, buffer, count)`.
     public func sendMessage(_ buffer: MutableByteStorage, start: Int = 0, end: Int? = nil,
                             callback: WriteCallback?, errorCallback: WriteCallback? = nil) throws(CommUsageError) {
+        if kind == .tcp { throw .wrongSocketKind("send-message needs a UDP async-io-state") }
         let e = try AsyncIOState.checkRange(buffer, start, end)
         try startWrite(WriteOp(kind: .datagram, buffer: buffer, start: start, pos: start, end: e, callback: callback, errorCallback: errorCallback))
     }
@@ -28,6 +29,7 @@ extension AsyncIOState {
     /// async-io-state-send-message-to-address: one datagram to `address` (unconnected socket).
     public func sendMessage(to address: SocketAddress, _ buffer: MutableByteStorage, start: Int = 0, end: Int? = nil,
                             callback: WriteCallback?, errorCallback: WriteCallback? = nil) throws(CommUsageError) {
+        if kind == .tcp { throw .wrongSocketKind("send-message-to-address needs a UDP async-io-state") }
         let e = try AsyncIOState.checkRange(buffer, start, end)
         try startWrite(WriteOp(kind: .datagramTo(address), buffer: buffer, start: start, pos: start, end: e, callback: callback, errorCallback: errorCallback))
     }
@@ -37,6 +39,10 @@ extension AsyncIOState {
         if isConnecting { throw .notConnected }
         let idle = writeHead >= writeQueue.count
         if !idle && !queueOutput { throw .writeInProgress }
+        if let limit = maxQueuedOutputBytes, !idle {
+            let queued = pendingWriteBytes
+            if queued + (op.end - op.start) > limit { throw .outputQueueFull(queued: queued, limit: limit) }
+        }
         writeQueue.append(op)
         if idle { startNextWrite() }
     }
