@@ -86,4 +86,34 @@ final class CollectionTests: XCTestCase {
         XCTAssertFalse(waited)
         XCTAssertTrue(runUntil(c) { waited })
     }
+
+    final class Token {}
+
+    func testDroppedCloseCallbackReleasesUserData() throws {
+        let c = try EventCollection()
+        let p = try makePair(c)
+        weak var weakToken: Token?
+        do {
+            let tok = Token()
+            weakToken = tok
+            p.server.userInfo = tok
+            p.server.abortAndClose { _ in XCTFail("dropped by close-wait-state-collection") }
+        }
+        XCTAssertNotNil(weakToken, "kept for the close-callback")
+        c.close()
+        runFor(c, 0.05)
+        XCTAssertNil(weakToken)
+        // And when it runs, the data is released right after it.
+        let q = try makePair(c)
+        var sawInfo = false
+        do {
+            let tok = Token()
+            weakToken = tok
+            q.server.userInfo = tok
+            q.server.abortAndClose { st in sawInfo = st.userInfo is Token }
+        }
+        XCTAssertTrue(runUntil(c) { sawInfo })
+        XCTAssertNil(weakToken)
+        c.close()
+    }
 }

@@ -130,8 +130,8 @@ public final class AsyncIOState: SelectorHandler {
     var callbackDepth = 0
     /// Physical close requested from inside a callback: nil = none, else keep-alive flag.
     var pendingPhysicalClose: Bool?
-    /// A close-callback is still to run; keep user data until then.
-    var closeCallbackPending = false
+    /// abort-and-close's close-callback, still to run; user data is kept until then.
+    var pendingCloseCallback: StateCallback?
 
     init(collection: EventCollection, fd: Int32, kind: SocketKind, ipv6: Bool, options: StateOptions) {
         self.collection = collection
@@ -161,6 +161,17 @@ public final class AsyncIOState: SelectorHandler {
     /// Runs the deliveries present on entry (later ones go to the next pass).
     func deliver() {
         isQueued = false
+        if isClosed {
+            deliveries.removeAll()
+            if let cb = pendingCloseCallback {
+                pendingCloseCallback = nil
+                callbackDepth += 1
+                cb(self)
+                callbackDepth -= 1
+                releaseUserData()
+            }
+            return
+        }
         let n = deliveries.count
         if n == 0 { return }
         callbackDepth += 1

@@ -111,27 +111,30 @@ extension AsyncIOState {
         } else {
             physicalClose(keepAlive: keepAlive)
         }
-        if !closeCallbackPending { releaseUserData() }
+        if pendingCloseCallback == nil { releaseUserData() }
         return inLength
     }
 
     /// async-io-state-abort-and-close: aborts everything (no abort callbacks), closes, then
     /// queues `closeCallback(state)`. On an already closed state the callback still runs.
     public func abortAndClose(keepAlive: Bool = false, closeCallback: StateCallback? = nil) {
-        if let cb = closeCallback { closeCallbackPending = true
-            collection.enqueue(work: { [self] in
-                cb(self)
-                closeCallbackPending = false
-                releaseUserData()
-            })
-        }
+        if let cb = closeCallback { pendingCloseCallback = cb }  // before close: keeps user data
         close(keepAlive: keepAlive)
+        if closeCallback != nil { collection.enqueue(self) }
     }
 
     /// close-wait-state-collection's per-state kill: like `close`, never a callback.
     func closeSilently() {
-        closeCallbackPending = false
+        discardCloseCallback()
         close(keepAlive: false)
+    }
+
+    /// Drops a close-callback that will not run (the collection was closed first) and with
+    /// it the user data it was keeping alive.
+    func discardCloseCallback() {
+        guard pendingCloseCallback != nil else { return }
+        pendingCloseCallback = nil
+        if isClosed { releaseUserData() }
     }
 
     private func dropOperations() {

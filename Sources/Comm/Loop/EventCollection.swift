@@ -188,7 +188,12 @@ public final class EventCollection: @unchecked Sendable {
         while i < readySpare.count {
             let item = readySpare[i]
             i += 1
-            if closeEpoch != epoch { break }
+            if closeEpoch != epoch {
+                // close() ran inside this batch: the rest is dropped, and with it any
+                // close-callback still holding a state's user data.
+                if case .state(let s) = item { s.discardCloseCallback() }
+                continue
+            }
             switch item {
             case .state(let s): s.deliver()
             case .work(let w): w()
@@ -246,6 +251,7 @@ public final class EventCollection: @unchecked Sendable {
         let aa = acceptors
         for a in aa { a.closeSilently() }
         timers.removeAll()
+        for item in ready { if case .state(let s) = item { s.discardCloseCallback() } }
         ready.removeAll()
     }
 }
