@@ -330,6 +330,22 @@ extension AsyncIOState {
         inLength = rest
     }
 
+    /// Installs a new factory for the internal buffer and moves the buffered bytes into
+    /// storage it makes, so a read-with-checking with another element-type lends the right kind
+    /// of vector. Illegal while a read is pending.
+    public func setStorageFactory(_ factory: @escaping (Int) -> MutableByteStorage) throws(CommUsageError) {
+        if readKind != .none { throw .readInProgress }
+        storageFactory = factory
+        guard let old = inBuffer else { return }
+        let nb = factory(max(old.count, 1))
+        if inLength > 0 {
+            old.withUnsafeMutableBytes { src in
+                nb.withUnsafeMutableBytes { dst in dst.baseAddress!.copyMemory(from: src.baseAddress!, byteCount: inLength) }
+            }
+        }
+        inBuffer = nb
+    }
+
     // MARK: buffered data
 
     /// async-io-state-buffered-data-length.
