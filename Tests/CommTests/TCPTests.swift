@@ -357,4 +357,39 @@ final class TCPTests: XCTestCase {
         XCTAssertTrue(runUntil(c) { got == "hi" })
         h.close()
     }
+
+    func testWriteTimeoutThenQueuedWriteStillRuns() throws {
+        let c = try EventCollection()
+        defer { c.close() }
+        let p = try makePair(c, clientOptions: StateOptions(writeTimeout: 0.2, queueOutput: true))
+        var first: (IOStatus, Int)?
+        var second: IOStatus?
+        try p.client.writeBuffer(ByteArray(count: 32 << 20), callback: { st, _, n in first = (st.writeStatus, n) },
+                                 errorCallback: { _, _, _ in XCTFail("timeout goes to the callback") })
+        try p.client.writeBuffer(bytes("tail"), callback: { st, _, _ in second = st.writeStatus })
+        XCTAssertTrue(runUntil(c) { first != nil })
+        XCTAssertEqual(first?.0, .timeout)
+        XCTAssertGreaterThan(first?.1 ?? 0, 0)
+        XCTAssertLessThan(first?.1 ?? Int.max, 32 << 20)
+        // Drain the receiver: the queued write goes out (it may already have fitted into the
+        // tail of the socket buffer) and completes with a clean status.
+        try p.server.readWithChecking(callback: { st, _, end in st.discard(end) })
+        XCTAssertTrue(runUntil(c, timeout: 10) { second != nil })
+        XCTAssertEqual(second, .ok)
+    }
+
+    func testDualStackListenerAcceptsIPv4() throws {
+        let c = try EventCollection()
+        defer { c.close() }
+        var cfg = AcceptingHandle.Configuration(port: 0)
+        cfg.ipv6 = .both
+        var peer: SocketAddress?
+        let h = try c.listen(cfg) { _, conn in if case .state(let s) = conn { peer = s.peerAddress } }
+        XCTAssertEqual(h.localAddress.family, AF_INET6)
+        var ok = false
+        _ = c.connectTCP(to: [SocketAddress(ip: .v4(0x7F00_0001), port: h.localPort)]) { _, e in ok = e == nil }
+        XCTAssertTrue(runUntil(c) { ok && peer != nil })
+        XCTAssertEqual(peer?.ip.description, "::ffff:127.0.0.1")
+        h.close()
+    }
 }
