@@ -313,8 +313,10 @@ extension AsyncIOState {
     /// async-io-state-discard: drops the first `n` bytes; the operation continues.
     @discardableResult
     public func discard(_ n: Int) -> Int {
+        let before = inLength
         dropFront(n)
-        discardedInCallback = true
+        // Only real progress re-presents the rest at once (discard 0 must not spin).
+        if inLength < before { discardedInCallback = true }
         return inLength
     }
 
