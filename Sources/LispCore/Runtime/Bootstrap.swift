@@ -123,6 +123,10 @@ enum BuiltinModules {
         MacroSupport.register,
         SequenceStubs.register,
         QuitBuiltins.register,
+        NumberLibrary.register,
+        SequenceLibrary.register,
+        OutputLibrary.register,
+        DataLibrary.register,
     ]
 }
 
