@@ -19,18 +19,18 @@ public final class CompiledLambda {
 
     struct OptionalParam {
         let slot: Int
-        let initCode: Code?
+        let initCode: Op?
         let suppliedSlot: Int?
     }
     struct KeyParam {
         let keyword: Symbol
         let slot: Int
-        let initCode: Code?
+        let initCode: Op?
         let suppliedSlot: Int?
     }
     struct AuxParam {
         let slot: Int
-        let initCode: Code?
+        let initCode: Op?
     }
 
     init(name: Value, lambdaList: Value, nRequired: Int, optionals: [OptionalParam], restSlot: Int?,
@@ -54,7 +54,7 @@ public final class CompiledLambda {
         let d = rt.depth + 1
         if d > rt.maxDepth { try rt.stackExhausted() }
         rt.depth = d
-        rt.callStack[d] = fn
+        rt.callStack[d] = Unmanaged.passUnretained(fn)
         let savedSP = rt.sp
         rt.sp = fp + frameSize
         defer {
@@ -91,7 +91,7 @@ public final class CompiledLambda {
                 if let s = o.suppliedSlot { fp[s] = .t }
                 i += 1
             } else {
-                fp[o.slot] = try o.initCode?(rt, fp) ?? .null
+                fp[o.slot] = try o.initCode?.run(rt, fp) ?? .null
                 if let s = o.suppliedSlot { fp[s] = .null }
             }
         }
@@ -135,11 +135,11 @@ public final class CompiledLambda {
                     fp[kp.slot] = v
                     if let s = kp.suppliedSlot { fp[s] = .t }
                 } else {
-                    fp[kp.slot] = try kp.initCode?(rt, fp) ?? .null
+                    fp[kp.slot] = try kp.initCode?.run(rt, fp) ?? .null
                     if let s = kp.suppliedSlot { fp[s] = .null }
                 }
             }
         }
-        for a in aux { fp[a.slot] = try a.initCode?(rt, fp) ?? .null }
+        for a in aux { fp[a.slot] = try a.initCode?.run(rt, fp) ?? .null }
     }
 }

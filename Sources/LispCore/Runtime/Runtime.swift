@@ -24,8 +24,9 @@ public final class Runtime {
     // MARK: dynamic state
     public var depth = 0
     public var maxDepth: Int
-    /// Functions currently being called, indexed by depth (for backtraces).
-    public var callStack: [LispFunction?]
+    /// Functions currently being called, indexed by depth (for backtraces). Unmanaged: the
+    /// caller's frame keeps each function alive while it runs, so no retain per call.
+    public let callStack: UnsafeMutablePointer<Unmanaged<LispFunction>?>
     var nextDynamicID = 1
     /// Active `catch` tags, innermost last.
     public var catchTags: [Value] = []
@@ -64,7 +65,8 @@ public final class Runtime {
         mv = .allocate(capacity: Runtime.multipleValuesLimit)
         mv.initialize(repeating: .null, count: Runtime.multipleValuesLimit)
         self.maxDepth = maxDepth
-        callStack = [LispFunction?](repeating: nil, count: maxDepth + 2)
+        callStack = .allocate(capacity: maxDepth + 2)
+        callStack.initialize(repeating: nil, count: maxDepth + 2)
         debuggerHook = { rt, c throws(Unwind) in
             rt.reportUnhandled(c)
             throw .abortToToplevel
@@ -158,6 +160,7 @@ public final class Runtime {
     /// Invoke `fn` on `argc` arguments already stored at `base` (which must be `sp`-relative
     /// scratch space: the callee's frame starts there). Leaves `nvals` valid.
     public func invoke(_ fn: LispFunction, _ base: Frame, _ argc: Int) throws(Unwind) -> Value {
+        if let lam = fn.lambda { return try lam.invoke(self, fn, fn.captures, base, argc) }
         switch fn.kind {
         case .lambda(let lam, let captures):
             return try lam.invoke(self, fn, captures, base, argc)
@@ -223,7 +226,7 @@ public final class Runtime {
         var out: [String] = []
         var d = depth
         while d > 0 && out.count < limit {
-            if let f = callStack[d] { out.append(printString(f.name)) }
+            if let f = callStack[d] { out.append(printString(f.takeUnretainedValue().name)) }
             d -= 1
         }
         return out
