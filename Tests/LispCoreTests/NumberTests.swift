@@ -282,3 +282,26 @@ final class NumberTests: XCTestCase {
         XCTAssertFalse((-BigInt.zero).negative)
     }
 }
+
+final class NumberPerfTests: XCTestCase {
+    func testPrintingSpeed() {
+        var g = SplitMix64(9)
+        var total = 0
+        let t0 = ContinuousClock.now
+        for _ in 0..<20000 {
+            total += FloatFormat.prin1(Double(bitPattern: g.next() & 0x7FEF_FFFF_FFFF_FFFF)).count
+        }
+        let t1 = ContinuousClock.now
+        for _ in 0..<20000 {
+            total += FloatFormat.prin1(Double(g.next() % 1_000_000) / 1000.0).count
+        }
+        let t1b = ContinuousClock.now
+        print("20000 typical doubles printed in \(t1b - t1)")
+        let f = BigInt.factorial(3000)
+        let s = f.description
+        XCTAssertEqual(BigInt.parse(s), f)
+        let t2 = ContinuousClock.now
+        print("20000 doubles printed in \(t1 - t0); 3000! printed+parsed in \(t2 - t1)")
+        XCTAssertGreaterThan(total, 0)
+    }
+}
