@@ -4302,3 +4302,30 @@ T 0 5 - -1 - .0
 T 0 12 - - 2 .0
 """#
 }
+
+final class NumberFloatFastPathTests: XCTestCase {
+    /// The UInt128 free-format path must agree with the BigInt path wherever it applies.
+    func testFastPathMatchesBigIntPath() {
+        var g = SplitMix64(11)
+        var fastUsed = 0
+        for i in 0..<20000 {
+            let bits: FloatFormat.Bits
+            switch i % 4 {
+            case 0: bits = FloatFormat.Bits(Double(bitPattern: g.next() & 0x7FEF_FFFF_FFFF_FFFF))
+            case 1:
+                let expo = Int(g.next() % 200) - 130
+                bits = FloatFormat.Bits(Double(sign: .plus, exponent: expo, significand: 1 + Double(g.next() >> 12) / 4503599627370496.0))
+            case 2: bits = FloatFormat.Bits(Float(bitPattern: UInt32(truncatingIfNeeded: g.next()) & 0x7F7F_FFFF))
+            default: bits = FloatFormat.Bits(Double(g.next() % 100_000_000) / [1, 10, 100, 1000, 1e6][Int(g.next() % 5)])
+            }
+            if bits.isZero { continue }
+            if let fast = FloatFormat.fastFreeFormat(bits) {
+                fastUsed += 1
+                let slow = FloatFormat.bigDigits(bits, position: nil, relative: false)
+                XCTAssertEqual(fast.k, slow.k)
+                XCTAssertEqual(fast.digits, slow.digits, "f=\(bits.f) e=\(bits.e)")
+            }
+        }
+        XCTAssertGreaterThan(fastUsed, 8000)
+    }
+}

@@ -103,6 +103,82 @@ public enum FloatFormat {
         -> (k: Int, digits: String)
     {
         if b.isZero { return (0, "0") }
+        if position == nil, let fast = fastFreeFormat(b) { return fast }
+        return bigDigits(b, position: position, relative: relative)
+    }
+
+    /// The free-format algorithm in UInt128 arithmetic; nil when an intermediate would overflow
+    /// (then the BigInt version runs). Same steps, same results.
+    static func fastFreeFormat(_ b: Bits) -> (k: Int, digits: String)? {
+        let e = b.e, p = b.precision
+        if e > 60 || e < -120 { return nil }
+        let f = UInt128(b.f)
+        let highOk = b.f & 1 == 0, lowOk = highOk
+        let hidden = UInt64(1) << UInt64(p - 1)
+        var r: UInt128, s: UInt128, mp: UInt128, mm: UInt128
+        if e >= 0 {
+            let be = UInt128(1) << e
+            mm = be
+            if b.f != hidden { r = f << (e + 1); s = 2; mp = be }
+            else { mp = be << 1; r = f << (e + 2); s = 4 }
+        } else if e == b.minE || b.f != hidden {
+            r = f << 1; s = UInt128(1) << (1 - e); mp = 1; mm = 1
+        } else {
+            r = f << 2; s = UInt128(1) << (2 - e); mp = 2; mm = 1
+        }
+        let est = Int(((Double(e + (64 - b.f.leadingZeroBitCount) - 1) * 0.30102999566398120) - 1.0e-10)
+            .rounded(.up))
+        var k = est
+        func p10(_ n: Int) -> UInt128? {
+            if n > 38 { return nil }
+            var v: UInt128 = 1
+            for _ in 0..<n { v *= 10 }
+            return v
+        }
+        if est >= 0 {
+            guard let t = p10(est) else { return nil }
+            let (ns, o) = s.multipliedReportingOverflow(by: t)
+            if o { return nil }
+            s = ns
+        } else {
+            guard let t = p10(-est) else { return nil }
+            let (nr, o1) = r.multipliedReportingOverflow(by: t)
+            let (np, o2) = mp.multipliedReportingOverflow(by: t)
+            let (nm, o3) = mm.multipliedReportingOverflow(by: t)
+            if o1 || o2 || o3 { return nil }
+            r = nr; mp = np; mm = nm
+        }
+        // everything below stays under 10*s (plus small margins): require headroom
+        if s.leadingZeroBitCount < 6 || mp.leadingZeroBitCount < 6 { return nil }
+        let rmp0 = r + mp
+        if highOk ? rmp0 >= s : rmp0 > s {
+            k += 1; s *= 10
+            if s.leadingZeroBitCount < 5 { return nil }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        while true {
+            let rr = r * 10
+            let d0 = rr / s
+            r = rr - d0 * s
+            var d = Int(d0)
+            mp *= 10; mm *= 10
+            let tc1 = r < mm || (lowOk && r == mm)
+            let rmp = r + mp
+            let tc2 = rmp > s || (highOk && rmp == s)
+            if tc1 || tc2 {
+                if !tc1 && tc2 { d += 1 }
+                else if tc1 && !tc2 { }
+                else if r << 1 < s { }
+                else { d += 1 }
+                out.append(UInt8(48 + d))
+                return (k, String(decoding: out, as: UTF8.self))
+            }
+            out.append(UInt8(48 + d))
+        }
+    }
+
+    static func bigDigits(_ b: Bits, position: Int?, relative: Bool) -> (k: Int, digits: String) {
         let f = BigInt(b.f), e = b.e, p = b.precision
         var highOk = b.f & 1 == 0
         var lowOk = highOk
