@@ -1,0 +1,145 @@
+/// The compiled form of a `lambda`: parameter layout, body code and frame size. Shared by every
+/// closure made from the same lambda expression; closures add their captured boxes.
+public final class CompiledLambda {
+    let name: Value
+    let nRequired: Int
+    let optionals: [OptionalParam]
+    let restSlot: Int?
+    let keys: [KeyParam]
+    let hasKeys: Bool
+    let allowOtherKeys: Bool
+    let aux: [AuxParam]
+    /// Only required parameters: argument count check and nothing else.
+    let simple: Bool
+    var frameSize = 0
+    var captureSlots: [Int] = []
+    var body: Code = { _, _ in .null }
+    /// Lambda list as written (for `describe`, error messages).
+    let lambdaList: Value
+
+    struct OptionalParam {
+        let slot: Int
+        let initCode: Code?
+        let suppliedSlot: Int?
+    }
+    struct KeyParam {
+        let keyword: Symbol
+        let slot: Int
+        let initCode: Code?
+        let suppliedSlot: Int?
+    }
+    struct AuxParam {
+        let slot: Int
+        let initCode: Code?
+    }
+
+    init(name: Value, lambdaList: Value, nRequired: Int, optionals: [OptionalParam], restSlot: Int?,
+         keys: [KeyParam], hasKeys: Bool, allowOtherKeys: Bool, aux: [AuxParam]) {
+        self.name = name
+        self.lambdaList = lambdaList
+        self.nRequired = nRequired
+        self.optionals = optionals
+        self.restSlot = restSlot
+        self.keys = keys
+        self.hasKeys = hasKeys
+        self.allowOtherKeys = allowOtherKeys
+        self.aux = aux
+        simple = optionals.isEmpty && restSlot == nil && !hasKeys && aux.isEmpty
+    }
+
+    /// Run this lambda with `argc` arguments at `fp` (the new frame's base).
+    @inline(__always)
+    func invoke(_ rt: Runtime, _ fn: LispFunction, _ captures: [Box], _ fp: Frame, _ argc: Int) throws(Unwind) -> Value {
+        if fp + frameSize >= rt.stackEnd { try rt.stackExhausted() }
+        let d = rt.depth + 1
+        if d > rt.maxDepth { try rt.stackExhausted() }
+        rt.depth = d
+        rt.callStack[d] = fn
+        let savedSP = rt.sp
+        rt.sp = fp + frameSize
+        defer {
+            rt.depth = d - 1
+            rt.sp = savedSP
+        }
+        if rt.interruptRequested { try rt.checkInterrupt() }
+        if simple {
+            if argc != nRequired { try wrongCount(rt, fn, argc) }
+        } else {
+            try bindArguments(rt, fn, fp, argc)
+        }
+        if !captureSlots.isEmpty {
+            for i in 0..<captureSlots.count { fp[captureSlots[i]] = .box(captures[i]) }
+        }
+        return try body(rt, fp)
+    }
+
+    func wrongCount(_ rt: Runtime, _ fn: LispFunction, _ argc: Int) throws(Unwind) -> Never {
+        try rt.signalError(rt.programError(
+            "invalid number of arguments to \(rt.printString(fn.name)): got \(argc), lambda list \(rt.printString(lambdaList))"))
+    }
+
+    /// Bind &optional, &rest, &key and &aux parameters (CLHS 3.4.1).
+    func bindArguments(_ rt: Runtime, _ fn: LispFunction, _ fp: Frame, _ argc: Int) throws(Unwind) {
+        if argc < nRequired || (restSlot == nil && !hasKeys && argc > nRequired + optionals.count) {
+            try wrongCount(rt, fn, argc)
+        }
+        let extra = argc > nRequired ? Array(UnsafeBufferPointer(start: fp + nRequired, count: argc - nRequired)) : []
+        var i = 0
+        for o in optionals {
+            if i < extra.count {
+                fp[o.slot] = extra[i]
+                if let s = o.suppliedSlot { fp[s] = .t }
+                i += 1
+            } else {
+                fp[o.slot] = try o.initCode?(rt, fp) ?? .null
+                if let s = o.suppliedSlot { fp[s] = .null }
+            }
+        }
+        let restArgs = i < extra.count ? extra[i...] : []
+        if let r = restSlot { fp[r] = listFrom(restArgs) }
+        if hasKeys {
+            if restArgs.count % 2 != 0 {
+                try rt.signalError(rt.programError("odd number of &KEY arguments to \(rt.printString(fn.name))"))
+            }
+            var allowOthers = allowOtherKeys
+            if !allowOthers {
+                var j = restArgs.startIndex
+                while j < restArgs.endIndex {
+                    if case .symbol(let k) = restArgs[j], k === Sym.kAllowOtherKeys {
+                        allowOthers = restArgs[j + 1].isTrue
+                        break
+                    }
+                    j += 2
+                }
+            }
+            if !allowOthers {
+                var j = restArgs.startIndex
+                while j < restArgs.endIndex {
+                    let k = restArgs[j]
+                    let known = keys.contains { kp in k.asSymbol === kp.keyword } || k.asSymbol === Sym.kAllowOtherKeys
+                    if !known {
+                        try rt.signalError(rt.programError(
+                            "unknown keyword argument \(rt.printString(k)) to \(rt.printString(fn.name))"))
+                    }
+                    j += 2
+                }
+            }
+            for kp in keys {
+                var found: Value? = nil
+                var j = restArgs.startIndex
+                while j < restArgs.endIndex {
+                    if case .symbol(let k) = restArgs[j], k === kp.keyword { found = restArgs[j + 1]; break }
+                    j += 2
+                }
+                if let v = found {
+                    fp[kp.slot] = v
+                    if let s = kp.suppliedSlot { fp[s] = .t }
+                } else {
+                    fp[kp.slot] = try kp.initCode?(rt, fp) ?? .null
+                    if let s = kp.suppliedSlot { fp[s] = .null }
+                }
+            }
+        }
+        for a in aux { fp[a.slot] = try a.initCode?(rt, fp) ?? .null }
+    }
+}

@@ -1,0 +1,333 @@
+/// Compiles macroexpanded Lisp forms into trees of Swift closures (`Code`). Lexical variables
+/// are resolved at compile time to frame slots; global functions are reached through their
+/// symbol's function cell at call time (so redefinition works).
+///
+/// Multiple values: every form is compiled with a flag `mv`. In an mv context the generated code
+/// leaves `rt.nvals` valid (1 for ordinary forms); function bodies are compiled in mv context so a
+/// call always leaves `nvals` valid for its caller.
+public final class Compiler {
+    unowned let rt: Runtime
+    typealias SpecialForm = (Compiler, Value, LexEnv, FunctionScope, Bool) throws(Unwind) -> Code
+    var specialForms: [ObjectIdentifier: SpecialForm] = [:]
+    /// Inline expansions of hot CL functions (arithmetic, car/cdr...) keyed by symbol.
+    var inliners: [ObjectIdentifier: (Compiler, [Code], Bool) -> Code?] = [:]
+
+    init(runtime: Runtime) {
+        rt = runtime
+        registerSpecialForms()
+        registerInliners()
+    }
+
+    public func isSpecialOperator(_ s: Symbol) -> Bool { specialForms[ObjectIdentifier(s)] != nil }
+
+    // MARK: entry points
+
+    /// Compile a top-level form into a thunk that allocates its own frame.
+    public func compileTopLevel(_ form: Value, env: LexEnv = .empty) throws(Unwind) -> (Runtime) throws(Unwind) -> Value {
+        let fs = FunctionScope(parent: nil)
+        let code = try compile(form, env, fs, mv: true)
+        let (frameSize, captureSlots) = fs.finishCaptures()
+        precondition(captureSlots.isEmpty, "top-level form cannot capture")
+        return { (rt: Runtime) throws(Unwind) -> Value in
+            let fp = rt.sp
+            if fp + frameSize >= rt.stackEnd { try rt.stackExhausted() }
+            rt.sp = fp + frameSize
+            defer { rt.sp = fp }
+            return try code(rt, fp)
+        }
+    }
+
+    // MARK: dispatch
+
+    func compile(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, mv: Bool) throws(Unwind) -> Code {
+        switch form {
+        case .symbol(let s):
+            return try compileSymbol(s, env, fs, mv: mv)
+        case .cons(let c):
+            return try compileCons(form, c, env, fs, mv: mv)
+        default:
+            return constant(form, mv: mv)
+        }
+    }
+
+    func constant(_ v: Value, mv: Bool) -> Code {
+        if mv { return { rt, _ in rt.nvals = 1; return v } }
+        return { _, _ in v }
+    }
+
+    /// Wrap single-valued code so that it sets `nvals` in an mv context.
+    @inline(__always) func single(_ code: @escaping Code, mv: Bool) -> Code {
+        if !mv { return code }
+        return { rt, fp in
+            let v = try code(rt, fp)
+            rt.nvals = 1
+            return v
+        }
+    }
+
+    func compileBody(_ forms: Value, _ env: LexEnv, _ fs: FunctionScope, mv: Bool) throws(Unwind) -> Code {
+        let list = forms.listArray
+        if list.isEmpty { return constant(.null, mv: mv) }
+        if list.count == 1 { return try compile(list[0], env, fs, mv: mv) }
+        var codes: [Code] = []
+        for (i, f) in list.enumerated() {
+            codes.append(try compile(f, env, fs, mv: mv && i == list.count - 1))
+        }
+        if codes.count == 2 {
+            let a = codes[0], b = codes[1]
+            return { rt, fp in _ = try a(rt, fp); return try b(rt, fp) }
+        }
+        if codes.count == 3 {
+            let a = codes[0], b = codes[1], c = codes[2]
+            return { rt, fp in _ = try a(rt, fp); _ = try b(rt, fp); return try c(rt, fp) }
+        }
+        let init = Array(codes.dropLast()), last = codes.last!
+        return { rt, fp in
+            for c in init { _ = try c(rt, fp) }
+            return try last(rt, fp)
+        }
+    }
+
+    // MARK: variables
+
+    func compileSymbol(_ s: Symbol, _ env: LexEnv, _ fs: FunctionScope, mv: Bool) throws(Unwind) -> Code {
+        if s.isKeyword || s === Symbol.T { return constant(.symbol(s), mv: mv) }
+        if s === Symbol.NIL { return constant(.null, mv: mv) }
+        switch env.lookupVariable(s) {
+        case .variable(_, let b)?:
+            return single(readSlot(fs.reference(to: b)), mv: mv)
+        case .symbolMacro(_, let expansion)?:
+            return try compile(expansion, env, fs, mv: mv)
+        case .special?:
+            return single(readSpecial(s), mv: mv)
+        default:
+            if let exp = s.symbolMacro { return try compile(exp, env, fs, mv: mv) }
+            if s.isConstant, let v = s.value { return constant(v, mv: mv) }
+            return single(readSpecial(s), mv: mv)
+        }
+    }
+
+    func readSlot(_ ref: SlotRef) -> Code {
+        switch ref {
+        case .local(let i):
+            return { _, fp in
+                let v = fp[i]
+                if case .box(let b) = v { return b.value }
+                return v
+            }
+        case .captured(let r):
+            return { _, fp in
+                if case .box(let b) = fp[r.slot] { return b.value }
+                return fp[r.slot]
+            }
+        }
+    }
+
+    func writeSlot(_ ref: SlotRef, _ value: @escaping Code) -> Code {
+        switch ref {
+        case .local(let i):
+            return { rt, fp in
+                let v = try value(rt, fp)
+                if case .box(let b) = fp[i] { b.value = v } else { fp[i] = v }
+                return v
+            }
+        case .captured(let r):
+            return { rt, fp in
+                let v = try value(rt, fp)
+                if case .box(let b) = fp[r.slot] { b.value = v } else { fp[r.slot] = v }
+                return v
+            }
+        }
+    }
+
+    func readSpecial(_ s: Symbol) -> Code {
+        return { rt, _ in
+            if let v = s.value { return v }
+            try rt.signalError(rt.unboundVariableCondition(s))
+        }
+    }
+
+    // MARK: forms
+
+    func compileCons(_ form: Value, _ c: Cons, _ env: LexEnv, _ fs: FunctionScope, mv: Bool) throws(Unwind) -> Code {
+        if case .symbol(let op) = c.car {
+            if let sf = specialForms[ObjectIdentifier(op)] {
+                return try sf(self, form, env, fs, mv)
+            }
+            switch env.lookupFunction(op) {
+            case .function(_, let b)?:
+                let fnCode = readSlot(fs.reference(to: b))
+                let args = try compileArgs(c.cdr, env, fs)
+                return funcallCode(fnCode, args, name: op)
+            case .macro(_, let expander)?:
+                let expansion = try rt.funcall(expander, form, .object(EnvironmentObject(env)))
+                return try compile(expansion, env, fs, mv: mv)
+            default:
+                if let m = op.macro {
+                    let expansion = try rt.funcall(m, form, .object(EnvironmentObject(env)))
+                    return try compile(expansion, env, fs, mv: mv)
+                }
+                let args = try compileArgs(c.cdr, env, fs)
+                if let inl = inliners[ObjectIdentifier(op)], op.package === rt.world.cl, let code = inl(self, args, mv) {
+                    return code
+                }
+                return globalCall(op, args, mv: mv)
+            }
+        }
+        if case .cons(let lc) = c.car, lc.car.asSymbol === Sym.lambda {
+            let fnCode = try compileFunctionForm(c.car, env, fs)
+            let args = try compileArgs(c.cdr, env, fs)
+            return funcallCode(fnCode, args, name: Sym.lambda)
+        }
+        try rt.signalError(rt.programError("illegal function call: \(rt.printString(form))"))
+    }
+
+    func compileArgs(_ args: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> [Code] {
+        var out: [Code] = []
+        var p = args
+        while case .cons(let c) = p {
+            out.append(try compile(c.car, env, fs, mv: false))
+            p = c.cdr
+        }
+        if !p.isNil { try rt.signalError(rt.programError("dotted argument list in a call")) }
+        return out
+    }
+
+    /// A call through a symbol's global function cell, specialised by argument count.
+    func globalCall(_ sym: Symbol, _ args: [Code], mv: Bool) -> Code {
+        switch args.count {
+        case 0:
+            return { rt, _ in
+                guard let fn = sym.function else { try rt.undefinedFunction(sym) }
+                return try rt.invoke(fn, rt.sp, 0)
+            }
+        case 1:
+            let a0 = args[0]
+            return { rt, fp in
+                let x = try a0(rt, fp)
+                guard let fn = sym.function else { try rt.undefinedFunction(sym) }
+                if case .native1(let f) = fn.kind { rt.nvals = 1; return try f(rt, x) }
+                let base = rt.sp
+                base[0] = x
+                return try rt.invoke(fn, base, 1)
+            }
+        case 2:
+            let a0 = args[0], a1 = args[1]
+            return { rt, fp in
+                let x = try a0(rt, fp)
+                let y = try a1(rt, fp)
+                guard let fn = sym.function else { try rt.undefinedFunction(sym) }
+                if case .native2(let f) = fn.kind { rt.nvals = 1; return try f(rt, x, y) }
+                let base = rt.sp
+                base[0] = x
+                base[1] = y
+                return try rt.invoke(fn, base, 2)
+            }
+        case 3:
+            let a0 = args[0], a1 = args[1], a2 = args[2]
+            return { rt, fp in
+                let x = try a0(rt, fp)
+                let y = try a1(rt, fp)
+                let z = try a2(rt, fp)
+                guard let fn = sym.function else { try rt.undefinedFunction(sym) }
+                let base = rt.sp
+                base[0] = x
+                base[1] = y
+                base[2] = z
+                return try rt.invoke(fn, base, 3)
+            }
+        default:
+            return { rt, fp in
+                let base = rt.sp
+                if base + args.count >= rt.stackEnd { try rt.stackExhausted() }
+                for (i, a) in args.enumerated() {
+                    let v = try a(rt, fp)
+                    base[i] = v
+                    rt.sp = base + i + 1
+                }
+                rt.sp = base
+                guard let fn = sym.function else { try rt.undefinedFunction(sym) }
+                return try rt.invoke(fn, base, args.count)
+            }
+        }
+    }
+
+    /// A call of a function value computed by `fnCode` (local functions, lambda forms, funcall).
+    func funcallCode(_ fnCode: @escaping Code, _ args: [Code], name: Symbol) -> Code {
+        return { rt, fp in
+            let f = try fnCode(rt, fp)
+            let base = rt.sp
+            if base + args.count >= rt.stackEnd { try rt.stackExhausted() }
+            for (i, a) in args.enumerated() {
+                let v = try a(rt, fp)
+                base[i] = v
+                rt.sp = base + i + 1
+            }
+            rt.sp = base
+            guard case .function(let fn) = f else { try rt.typeError(f, "FUNCTION") }
+            return try rt.invoke(fn, base, args.count)
+        }
+    }
+
+    // MARK: macroexpansion
+
+    /// `macroexpand-1` in a compile-time environment.
+    public func macroexpand1(_ form: Value, _ env: LexEnv) throws(Unwind) -> (Value, Bool) {
+        switch form {
+        case .cons(let c):
+            guard case .symbol(let op) = c.car else { return (form, false) }
+            switch env.lookupFunction(op) {
+            case .macro(_, let f)?:
+                return (try rt.funcall(f, form, .object(EnvironmentObject(env))), true)
+            case .function?:
+                return (form, false)
+            default:
+                if let m = op.macro, specialForms[ObjectIdentifier(op)] == nil {
+                    return (try rt.funcall(m, form, .object(EnvironmentObject(env))), true)
+                }
+                return (form, false)
+            }
+        case .symbol(let s):
+            switch env.lookupVariable(s) {
+            case .symbolMacro(_, let e)?: return (e, true)
+            case .variable?, .special?: return (form, false)
+            default:
+                if let e = s.symbolMacro { return (e, true) }
+                return (form, false)
+            }
+        default:
+            return (form, false)
+        }
+    }
+
+    public func macroexpand(_ form: Value, _ env: LexEnv) throws(Unwind) -> (Value, Bool) {
+        var f = form
+        var expanded = false
+        while true {
+            let (e, did) = try macroexpand1(f, env)
+            if !did { return (f, expanded) }
+            expanded = true
+            f = e
+        }
+    }
+}
+
+extension Runtime {
+    public func undefinedFunction(_ s: Symbol) throws(Unwind) -> Never {
+        let c = makeCondition(StandardConditions.undefinedFunction, message: "The function \(printString(.symbol(s))) is undefined.")
+        c.slots[World.shared.system.internExternal("NAME")] = Value(s)
+        try signalError(c)
+    }
+
+    public func unboundVariableCondition(_ s: Symbol) -> LispCondition {
+        let c = makeCondition(StandardConditions.unboundVariable, message: "The variable \(printString(Value(s))) is unbound.")
+        c.slots[World.shared.system.internExternal("NAME")] = Value(s)
+        return c
+    }
+
+    /// Evaluate a form in the null lexical environment.
+    public func eval(_ form: Value) throws(Unwind) -> Value {
+        let thunk = try compiler.compileTopLevel(form)
+        return try thunk(self)
+    }
+}

@@ -1,0 +1,246 @@
+/// The Lisp printer: `prin1`/`princ`/`write` semantics honouring the `*print-...*` variables.
+/// Output goes to a `String` buffer; callers copy it to a stream.
+public final class Printer {
+    public let rt: Runtime
+    public var out = ""
+    public var escape: Bool
+    public var readably: Bool
+    public var base: Int
+    public var radix: Bool
+    /// :upcase, :downcase or :capitalize
+    public var printCase: String
+    public var length: Int?
+    public var level: Int?
+    public var gensym: Bool
+    public var array: Bool
+    var currentLevel = 0
+
+    /// A printer with settings from the current dynamic values of the `*print-...*` variables.
+    public init(rt: Runtime, escape: Bool? = nil) {
+        self.rt = rt
+        self.escape = escape ?? (Sym.printEscape.value?.isTrue ?? true)
+        readably = Sym.printReadably.value?.isTrue ?? false
+        if case .fixnum(let b)? = Sym.printBase.value, b >= 2, b <= 36 { base = b } else { base = 10 }
+        radix = Sym.printRadix.value?.isTrue ?? false
+        printCase = Sym.printCase.value?.asSymbol?.name ?? "UPCASE"
+        if case .fixnum(let n)? = Sym.printLength.value { length = n } else { length = nil }
+        if case .fixnum(let n)? = Sym.printLevel.value { level = n } else { level = nil }
+        gensym = Sym.printGensym.value?.isTrue ?? true
+        array = Sym.printArray.value?.isTrue ?? true
+        if readably { self.escape = true; length = nil; level = nil }
+    }
+
+    public func print(_ v: Value) throws(Unwind) {
+        switch v {
+        case .null: printSymbol(Symbol.NIL)
+        case .fixnum(let n): printInteger(String(n, radix: base, uppercase: true), isInteger: true)
+        case .bignum(let b): printInteger(b.value.toString(radix: base), isInteger: true)
+        case .ratio(let r):
+            if radix { out += radixPrefix(forRatio: true) }
+            out += r.numerator.toString(radix: base) + "/" + r.denominator.toString(radix: base)
+        case .single(let f): out += FloatFormat.single(f)
+        case .double(let d): out += FloatFormat.double(d)
+        case .character(let c): printCharacter(c)
+        case .symbol(let s): printSymbol(s)
+        case .string(let s): printString(s)
+        case .cons(let c): try printList(c)
+        case .vector(let vec): try printVector(vec.activeItems.map { $0 })
+        case .bytes(let b): try printVector(b.bytes[0..<b.count].map { .fixnum(Int($0)) })
+        case .function(let f): out += "#<FUNCTION \(Printer(rt: rt, escape: true).render(f.name))>"
+        case .object(let o):
+            if try o.printObject(self) { return }
+            if readably { try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
+                message: "cannot print object readably", slots: ["OBJECT": v])) }
+            out += "#<" + o.printUnreadable() + ">"
+        case .box(let b): try print(b.value)
+        }
+    }
+
+    /// Print `v` to a fresh string with these settings (no errors propagate: used for messages).
+    public func render(_ v: Value) -> String {
+        let saved = out
+        out = ""
+        do { try print(v) } catch { out += "#<error printing>" }
+        let r = out
+        out = saved
+        return r
+    }
+
+    func radixPrefix(forRatio: Bool) -> String {
+        switch base {
+        case 2: return "#b"
+        case 8: return "#o"
+        case 16: return "#x"
+        case 10: return forRatio ? "#10r" : ""
+        default: return "#\(base)r"
+        }
+    }
+
+    func printInteger(_ digits: String, isInteger: Bool) {
+        if radix {
+            if base == 10 { out += digits + "."; return }
+            out += radixPrefix(forRatio: false)
+        }
+        out += digits
+    }
+
+    static let charNames: [UInt32: String] = [
+        0: "Nul", 7: "Bel", 8: "Backspace", 9: "Tab", 10: "Newline", 11: "Vt", 12: "Page", 13: "Return",
+        27: "Esc", 32: "Space", 127: "Rubout",
+    ]
+
+    /// Name of a character as `char-name` returns it (nil for graphic characters without one).
+    public static func characterName(_ c: Unicode.Scalar) -> String? {
+        if let n = charNames[c.value] { return n }
+        if c.value < 32 { return "^" + String(Character(Unicode.Scalar(c.value + 64)!)) }
+        if c.value >= 128 && c.value < 160 { return "U" + String(c.value, radix: 16, uppercase: true) }
+        return nil
+    }
+
+    func printCharacter(_ c: Unicode.Scalar) {
+        guard escape else { out.unicodeScalars.append(c); return }
+        out += "#\\"
+        if let n = Printer.characterName(c) { out += n } else { out.unicodeScalars.append(c) }
+    }
+
+    func printString(_ s: LispString) {
+        guard escape else { out += s.string; return }
+        out += "\""
+        for c in s.activeScalars {
+            if c == "\"" || c == "\\" { out += "\\" }
+            out.unicodeScalars.append(c)
+        }
+        out += "\""
+    }
+
+    // MARK: symbols
+
+    func printSymbol(_ s: Symbol) {
+        guard escape else { out += casedName(s.name, escaping: false); return }
+        if let pkg = s.package {
+            if pkg === rt.world.keyword {
+                out += ":"
+            } else if !isAccessible(s) {
+                out += casedName(pkg.name, escaping: true)
+                out += pkg.externals[s.name] === s ? ":" : "::"
+            }
+        } else if gensym || readably {
+            out += "#:"
+        }
+        out += casedName(s.name, escaping: true)
+    }
+
+    func isAccessible(_ s: Symbol) -> Bool {
+        guard case .object(let o)? = Sym.package.value, let cur = o as? LispPackage else { return true }
+        return cur.find(s.name)?.0 === s
+    }
+
+    /// Apply `*print-case*` and escaping rules (|...| when the name would not read back as itself).
+    func casedName(_ name: String, escaping: Bool) -> String {
+        if escaping && needsBars(name) {
+            var r = "|"
+            for c in name.unicodeScalars {
+                if c == "|" || c == "\\" { r += "\\" }
+                r.unicodeScalars.append(c)
+            }
+            return r + "|"
+        }
+        switch printCase {
+        case "DOWNCASE": return name.lowercased()
+        case "CAPITALIZE":
+            var r = ""
+            var startWord = true
+            for ch in name {
+                if ch.isLetter || ch.isNumber {
+                    r += startWord ? String(ch).uppercased() : String(ch).lowercased()
+                    startWord = false
+                } else {
+                    r.append(ch)
+                    startWord = true
+                }
+            }
+            return r
+        default: return name
+        }
+    }
+
+    func needsBars(_ name: String) -> Bool {
+        if name.isEmpty { return true }
+        for c in name.unicodeScalars {
+            switch c {
+            case " ", "\t", "\n", "\r", "(", ")", "'", "\"", ";", "`", ",", "|", "\\", ":", "#":
+                if c == "#" && name.unicodeScalars.first != "#" { continue }
+                return true
+            default:
+                if c.properties.isLowercase { return true }
+                if c.value < 32 { return true }
+            }
+        }
+        if name.unicodeScalars.allSatisfy({ $0 == "." }) { return true }
+        return Reader.looksLikeNumber(name, base: base)
+    }
+
+    // MARK: lists and vectors
+
+    func printList(_ c: Cons) throws(Unwind) {
+        // Quote-like forms print in reader syntax, as SBCL does.
+        if case .symbol(let s) = c.car, case .cons(let rest) = c.cdr, case .null = rest.cdr {
+            let prefix: String?
+            switch s {
+            case Sym.quote: prefix = "'"
+            case Sym.function: prefix = "#'"
+            case Sym.quasiquote: prefix = "`"
+            case Sym.unquote: prefix = ","
+            case Sym.unquoteSplicing: prefix = ",@"
+            default: prefix = nil
+            }
+            if let p = prefix {
+                out += p
+                try print(rest.car)
+                return
+            }
+        }
+        if let lv = level, currentLevel >= lv { out += "#"; return }
+        currentLevel += 1
+        defer { currentLevel -= 1 }
+        out += "("
+        var p: Value = .cons(c)
+        var n = 0
+        while case .cons(let cell) = p {
+            if n > 0 { out += " " }
+            if let len = length, n >= len { out += "..."; out += ")"; return }
+            try print(cell.car)
+            n += 1
+            p = cell.cdr
+        }
+        if !p.isNil {
+            out += " . "
+            try print(p)
+        }
+        out += ")"
+    }
+
+    func printVector(_ items: [Value]) throws(Unwind) {
+        if !array && !readably {
+            out += "#<VECTOR \(items.count)>"
+            return
+        }
+        if let lv = level, currentLevel >= lv { out += "#"; return }
+        currentLevel += 1
+        defer { currentLevel -= 1 }
+        out += "#("
+        for (i, v) in items.enumerated() {
+            if i > 0 { out += " " }
+            if let len = length, i >= len { out += "..."; break }
+            try print(v)
+        }
+        out += ")"
+    }
+}
+
+extension Runtime {
+    /// `prin1-to-string` with the current print settings (never signals: for messages).
+    public func printString(_ v: Value) -> String { Printer(rt: self, escape: true).render(v) }
+    /// `princ-to-string` (never signals).
+    public func princString(_ v: Value) -> String { Printer(rt: self, escape: false).render(v) }
+}

@@ -1,0 +1,573 @@
+/// Where the reader gets characters: a string (fast path) or a Lisp stream.
+public protocol CharSource: AnyObject {
+    func next() throws(Unwind) -> Unicode.Scalar?
+    func unread(_ c: Unicode.Scalar)
+    func peek() throws(Unwind) -> Unicode.Scalar?
+}
+
+/// Reads from an in-memory array of scalars, tracking line and column for error messages.
+public final class StringSource: CharSource {
+    let chars: [Unicode.Scalar]
+    public var pos: Int
+    public let end: Int
+    public init(_ s: String, start: Int = 0, end: Int? = nil) {
+        chars = Array(s.unicodeScalars)
+        pos = start
+        self.end = min(end ?? chars.count, chars.count)
+    }
+    public init(scalars: [Unicode.Scalar]) {
+        chars = scalars
+        pos = 0
+        end = scalars.count
+    }
+    public func next() -> Unicode.Scalar? {
+        guard pos < end else { return nil }
+        pos += 1
+        return chars[pos - 1]
+    }
+    public func unread(_ c: Unicode.Scalar) { pos -= 1 }
+    public func peek() -> Unicode.Scalar? { pos < end ? chars[pos] : nil }
+    /// 1-based line and column of position `p`.
+    public func lineColumn(_ p: Int) -> (Int, Int) {
+        var line = 1, col = 1
+        for i in 0..<min(p, end) {
+            if chars[i] == "\n" { line += 1; col = 1 } else { col += 1 }
+        }
+        return (line, col)
+    }
+}
+
+/// Reads from a Lisp stream (REPL, `read` on a stream).
+public final class StreamSource: CharSource {
+    let stream: LispStream
+    public init(_ s: LispStream) { stream = s }
+    public func next() throws(Unwind) -> Unicode.Scalar? { try stream.readChar() }
+    public func unread(_ c: Unicode.Scalar) { stream.unreadChar(c) }
+    public func peek() throws(Unwind) -> Unicode.Scalar? { try stream.peekChar() }
+}
+
+/// The Common Lisp reader (standard syntax, `readtable-case` :upcase).
+public final class Reader {
+    let rt: Runtime
+    let src: CharSource
+    /// File name for error messages.
+    public var fileName: String?
+    var labels: [Int: Value] = [:]
+    /// Stream value to put in end-of-file / reader-error conditions.
+    public var streamValue: Value = .null
+
+    public init(rt: Runtime, source: CharSource, fileName: String? = nil) {
+        self.rt = rt
+        src = source
+        self.fileName = fileName
+    }
+
+    // MARK: errors
+
+    func location() -> String {
+        guard let s = src as? StringSource else { return fileName.map { " in \($0)" } ?? "" }
+        let (l, c) = s.lineColumn(s.pos)
+        return " at \(fileName.map { "\($0):" } ?? "line ")\(l)\(fileName == nil ? ", column " : ":")\(c)"
+    }
+
+    func readerError(_ msg: String) throws(Unwind) -> Never {
+        try rt.signalError(rt.makeCondition(StandardConditions.simpleReaderError,
+                                            message: "READ error\(location()): \(msg)",
+                                            slots: ["STREAM": streamValue]))
+    }
+
+    func eofError(_ what: String) throws(Unwind) -> Never {
+        let c = rt.makeCondition(StandardConditions.endOfFile, message: "end of file\(location()) \(what)",
+                                 slots: ["STREAM": streamValue])
+        try rt.signalError(c)
+    }
+
+    // MARK: entry points
+
+    /// Sentinel returned for "nothing read" (comments, suppressed #+ forms) internally.
+    private struct Nothing: Error {}
+
+    /// Read one object. At end of input: signal end-of-file when `eofError`, else return `eofValue`.
+    public func read(eofError: Bool = true, eofValue: Value = .null) throws(Unwind) -> Value {
+        while true {
+            guard let c = try skipWhitespace() else {
+                if eofError { try self.eofError("") }
+                return eofValue
+            }
+            if let v = try readMacro(c, topLevel: true) { return v }
+        }
+    }
+
+    /// Skip whitespace; return the next non-whitespace char (consumed) or nil at EOF.
+    func skipWhitespace() throws(Unwind) -> Unicode.Scalar? {
+        while let c = try src.next() {
+            if !Reader.isWhitespace(c) { return c }
+        }
+        return nil
+    }
+
+    static func isWhitespace(_ c: Unicode.Scalar) -> Bool {
+        c == " " || c == "\n" || c == "\t" || c == "\r" || c == "\u{0C}" || c == "\u{0B}"
+    }
+
+    static func isTerminating(_ c: Unicode.Scalar) -> Bool {
+        isWhitespace(c) || c == "(" || c == ")" || c == "'" || c == "\"" || c == ";" || c == "`" || c == ","
+    }
+
+    /// Dispatch on the first character of an object. Returns nil when nothing was read (comment).
+    func readMacro(_ c: Unicode.Scalar, topLevel: Bool = false) throws(Unwind) -> Value? {
+        switch c {
+        case "(": return try readList()
+        case ")":
+            if topLevel { return nil }  // stray ) at top level is ignored, as SBCL warns and skips
+            try readerError("unmatched close parenthesis")
+        case "'": return list(.symbol(Sym.quote), try readRequired("after '"))
+        case "`": return list(.symbol(Sym.quasiquote), try readRequired("after `"))
+        case ",":
+            if try src.peek() == "@" {
+                _ = try src.next()
+                return list(.symbol(Sym.unquoteSplicing), try readRequired("after ,@"))
+            }
+            if try src.peek() == "." {
+                _ = try src.next()
+                return list(.symbol(Sym.unquoteSplicing), try readRequired("after ,."))
+            }
+            return list(.symbol(Sym.unquote), try readRequired("after ,"))
+        case ";":
+            while let d = try src.next(), d != "\n" {}
+            return nil
+        case "\"": return try readString()
+        case "#": return try readDispatch()
+        default:
+            return try readToken(first: c)
+        }
+    }
+
+    /// Read an object that must be there (after a quote, inside #+ etc.).
+    func readRequired(_ context: String) throws(Unwind) -> Value {
+        while true {
+            guard let c = try skipWhitespace() else { try eofError(context) }
+            if c == ")" { try readerError("unexpected ) \(context)") }
+            if let v = try readMacro(c) { return v }
+        }
+    }
+
+    func readList() throws(Unwind) -> Value {
+        var items: [Value] = []
+        var tail: Value = .null
+        while true {
+            guard let c = try skipWhitespace() else { try eofError("inside a list") }
+            if c == ")" { break }
+            if c == ".", let n = try src.peek(), Reader.isTerminating(n) {
+                if items.isEmpty { try readerError("nothing before . in a list") }
+                tail = try readRequired("after . in a list")
+                guard let close = try skipWhitespace() else { try eofError("inside a dotted list") }
+                if close != ")" { try readerError("more than one object after . in a list") }
+                break
+            }
+            if let v = try readMacro(c) { items.append(v) }
+        }
+        return listFrom(items, tail: tail)
+    }
+
+    func readString() throws(Unwind) -> Value {
+        var s = String.UnicodeScalarView()
+        while true {
+            guard var c = try src.next() else { try eofError("inside a string") }
+            if c == "\"" { break }
+            if c == "\\" {
+                guard let e = try src.next() else { try eofError("inside a string") }
+                c = e
+            }
+            s.append(c)
+        }
+        return .string(LispString(scalars: Array(s)))
+    }
+
+    // MARK: tokens
+
+    /// Read a token starting with `first`; returns a number or a symbol.
+    func readToken(first: Unicode.Scalar) throws(Unwind) -> Value {
+        var chars: [Unicode.Scalar] = []
+        var escaped: [Bool] = []
+        var anyEscape = false
+        var c: Unicode.Scalar? = first
+        while let ch = c {
+            if ch == "\\" {
+                guard let e = try src.next() else { try eofError("after \\ in a symbol") }
+                chars.append(e); escaped.append(true); anyEscape = true
+            } else if ch == "|" {
+                anyEscape = true
+                while true {
+                    guard let e = try src.next() else { try eofError("inside |...|") }
+                    if e == "|" { break }
+                    if e == "\\" {
+                        guard let e2 = try src.next() else { try eofError("inside |...|") }
+                        chars.append(e2)
+                    } else {
+                        chars.append(e)
+                    }
+                    escaped.append(true)
+                }
+            } else if Reader.isTerminating(ch) {
+                src.unread(ch)
+                break
+            } else {
+                chars.append(ch); escaped.append(false)
+            }
+            c = try src.next()
+        }
+        if suppress { return .null }
+        if !anyEscape {
+            let text = String(String.UnicodeScalarView(chars))
+            if let n = try parseNumber(text) { return n }
+            if chars.allSatisfy({ $0 == "." }) {
+                try readerError(chars.count == 1 ? "dot context error" : "too many dots")
+            }
+        }
+        return try makeSymbol(chars, escaped)
+    }
+
+    var suppress: Bool { Sym.readSuppress.value?.isTrue ?? false }
+
+    func makeSymbol(_ chars: [Unicode.Scalar], _ escaped: [Bool]) throws(Unwind) -> Value {
+        // Case-fold unescaped characters; find the unescaped package marker(s).
+        var folded = String.UnicodeScalarView()
+        var colonAt: Int? = nil
+        var colons = 0
+        for (i, ch) in chars.enumerated() {
+            if ch == ":" && !escaped[i] {
+                if colonAt == nil { colonAt = folded.count; colons = 1 } else if colons == 1 && colonAt == folded.count {
+                    colons = 2
+                } else {
+                    try readerError("too many colons in \(String(String.UnicodeScalarView(chars)))")
+                }
+                continue
+            }
+            if escaped[i] { folded.append(ch) } else { folded.append(contentsOf: String(ch).uppercased().unicodeScalars) }
+        }
+        let all = Array(folded)
+        guard let at = colonAt else {
+            return Value(currentPackage.intern(String(folded)).0)
+        }
+        let pkgName = String(String.UnicodeScalarView(all[0..<at]))
+        let name = String(String.UnicodeScalarView(all[at...]))
+        if at == 0 { return .symbol(rt.world.keyword(name)) }
+        guard let pkg = rt.world.findPackage(pkgName) else {
+            try rt.signalError(rt.makeCondition(StandardConditions.simpleReaderError,
+                message: "READ error\(location()): package \(pkgName) does not exist",
+                slots: ["STREAM": streamValue]))
+        }
+        if colons == 2 { return Value(pkg.intern(name).0) }
+        if let (s, access) = pkg.find(name), access == .external { return Value(s) }
+        if pkg === rt.world.keyword { return .symbol(rt.world.keyword(name)) }
+        try readerError("symbol \(name) is not external in package \(pkg.name)")
+    }
+
+    var currentPackage: LispPackage {
+        if case .object(let o)? = Sym.package.value, let p = o as? LispPackage { return p }
+        return rt.world.clUser
+    }
+
+    var readBase: Int {
+        if case .fixnum(let b)? = Sym.readBase.value, b >= 2, b <= 36 { return b }
+        return 10
+    }
+
+    /// Whether a symbol name would be read as a number (the printer escapes such names).
+    public static func looksLikeNumber(_ s: String, base: Int) -> Bool {
+        numberValue(s, base: base, doubleDefault: false) != nil
+    }
+
+    func parseNumber(_ s: String) throws(Unwind) -> Value? {
+        var dflt = false
+        if let f = Sym.readDefaultFloatFormat.value?.asSymbol, f.name == "DOUBLE-FLOAT" || f.name == "LONG-FLOAT" {
+            dflt = true
+        }
+        return Reader.numberValue(s, base: readBase, doubleDefault: dflt)
+    }
+
+    /// Parse CL number syntax (integers, ratios, floats) in `base`; nil if not a number.
+    static func numberValue(_ s: String, base: Int, doubleDefault: Bool) -> Value? {
+        let u = Array(s.utf8)
+        if u.isEmpty { return nil }
+        var i = 0
+        var negative = false
+        if u[0] == UInt8(ascii: "+") || u[0] == UInt8(ascii: "-") { negative = u[0] == UInt8(ascii: "-"); i = 1 }
+        if i >= u.count { return nil }
+        func digitVal(_ b: UInt8, _ radix: Int) -> Int? {
+            var v: Int
+            switch b {
+            case 48...57: v = Int(b) - 48
+            case 65...90: v = Int(b) - 55
+            case 97...122: v = Int(b) - 87
+            default: return nil
+            }
+            return v < radix ? v : nil
+        }
+        let body = u[i...]
+        // Integer in read base, or ratio.
+        if body.allSatisfy({ digitVal($0, base) != nil }) {
+            return integerValue(String(decoding: body, as: UTF8.self), base: base, negative: negative)
+        }
+        if let slash = body.firstIndex(of: UInt8(ascii: "/")) {
+            let num = u[i..<slash], den = u[(slash + 1)...]
+            if !num.isEmpty, !den.isEmpty, num.allSatisfy({ digitVal($0, base) != nil }),
+               den.allSatisfy({ digitVal($0, base) != nil }) {
+                guard let n = integerValue(String(decoding: num, as: UTF8.self), base: base, negative: negative),
+                      let d = integerValue(String(decoding: den, as: UTF8.self), base: base, negative: false)
+                else { return nil }
+                return Numeric.makeRatio(n, d)
+            }
+            return nil
+        }
+        // Decimal integer with trailing dot.
+        if body.count >= 2, body.last == UInt8(ascii: "."), body.dropLast().allSatisfy({ digitVal($0, 10) != nil }) {
+            return integerValue(String(decoding: body.dropLast(), as: UTF8.self), base: 10, negative: negative)
+        }
+        // Float: digits* [. digits*] [exp]
+        var j = body.startIndex
+        var intDigits = 0, fracDigits = 0
+        while j < u.count, digitVal(u[j], 10) != nil { j += 1; intDigits += 1 }
+        if j < u.count, u[j] == UInt8(ascii: ".") {
+            j += 1
+            while j < u.count, digitVal(u[j], 10) != nil { j += 1; fracDigits += 1 }
+        }
+        if intDigits + fracDigits == 0 { return nil }
+        var marker: UInt8 = 0
+        var expText = ""
+        if j < u.count {
+            let m = u[j] | 0x20
+            guard [UInt8(ascii: "e"), UInt8(ascii: "s"), UInt8(ascii: "f"), UInt8(ascii: "d"), UInt8(ascii: "l")].contains(m)
+            else { return nil }
+            marker = m
+            j += 1
+            let expStart = j
+            if j < u.count, u[j] == UInt8(ascii: "+") || u[j] == UInt8(ascii: "-") { j += 1 }
+            let digitsStart = j
+            while j < u.count, digitVal(u[j], 10) != nil { j += 1 }
+            if j == digitsStart || j != u.count { return nil }
+            expText = String(decoding: u[expStart..<u.count], as: UTF8.self)
+        } else if fracDigits == 0 {
+            return nil  // "12." handled above; "." alone is not a number
+        }
+        let mantissa = String(decoding: u[i..<(marker == 0 ? u.count : u.firstIndex(where: { ($0 | 0x20) == marker && $0 > 57 })!)], as: UTF8.self)
+        let text = (negative ? "-" : "") + mantissa + (expText.isEmpty ? "" : "e" + expText)
+        let isDouble = marker == UInt8(ascii: "d") || marker == UInt8(ascii: "l") || (marker == 0 || marker == UInt8(ascii: "e")) && doubleDefault
+        if isDouble {
+            guard let d = Double(text) else { return nil }
+            return .double(d)
+        }
+        guard let f = Float(text) else { return nil }
+        return .single(f)
+    }
+
+    static func integerValue(_ digits: String, base: Int, negative: Bool) -> Value? {
+        if let n = Int(digits, radix: base) { return .fixnum(negative ? -n : n) }
+        guard let b = BigInt.parse(digits, radix: base) else { return nil }
+        return Numeric.normalize(negative ? -b : b)
+    }
+
+    // MARK: # dispatch
+
+    func readDispatch() throws(Unwind) -> Value? {
+        var arg: Int? = nil
+        var c = try src.next()
+        while let d = c, let v = d.properties.numericType != nil ? Int(String(d)) : nil, d.isASCII {
+            arg = (arg ?? 0) * 10 + v
+            c = try src.next()
+        }
+        guard let ch = c else { try eofError("after #") }
+        switch ch {
+        case "\\": return try readCharacter()
+        case "'": return list(.symbol(Sym.function), try readRequired("after #'"))
+        case "(":
+            let items = try readList()
+            if suppress { return .null }
+            var arr = items.listArray
+            if let n = arg, n > arr.count {
+                arr.append(contentsOf: repeatElement(arr.last ?? .null, count: n - arr.count))
+            }
+            return .vector(LispVector(arr))
+        case "|":
+            var depth = 1
+            var prev: Unicode.Scalar = " "
+            while depth > 0 {
+                guard let d = try src.next() else { try eofError("inside #| |# comment") }
+                if prev == "|" && d == "#" { depth -= 1; prev = " "; continue }
+                if prev == "#" && d == "|" { depth += 1; prev = " "; continue }
+                prev = d
+            }
+            return nil
+        case ":":
+            guard let first = try src.next() else { try eofError("after #:") }
+            let tok = try readTokenChars(first: first)
+            return .symbol(Symbol(name: tok))
+        case ".":
+            let form = try readRequired("after #.")
+            if suppress { return .null }
+            if !(Sym.readEval.value?.isTrue ?? true) { try readerError("#. is disabled (*read-eval* is NIL)") }
+            return try rt.eval(form)
+        case "+", "-":
+            let feature = try withKeywordPackage { () throws(Unwind) -> Value in try readRequired("after #\(ch)") }
+            let present = try featureTrue(feature)
+            if present == (ch == "+") { return try readRequired("after #\(ch) feature") }
+            let saved = Sym.readSuppress.value
+            Sym.readSuppress.value = .t
+            defer { Sym.readSuppress.value = saved }
+            _ = try readRequired("after #\(ch) feature")
+            return nil
+        case "x", "X": return try readRational(16)
+        case "b", "B": return try readRational(2)
+        case "o", "O": return try readRational(8)
+        case "r", "R":
+            guard let b = arg, b >= 2, b <= 36 else { try readerError("bad radix for #r") }
+            return try readRational(b)
+        case "*":
+            var bits: [Value] = []
+            while let d = try src.peek(), d == "0" || d == "1" {
+                _ = try src.next()
+                bits.append(.fixnum(d == "1" ? 1 : 0))
+            }
+            return .vector(LispVector(bits, elementType: .symbol(World.shared.cl.internExternal("BIT"))))
+        case "=":
+            guard let n = arg else { try readerError("#= needs a label number") }
+            let v = try readRequired("after #=")
+            labels[n] = v
+            return v
+        case "#":
+            guard let n = arg, let v = labels[n] else { try readerError("undefined label #\(arg ?? 0)#") }
+            return v
+        case "S", "s":
+            let form = try readRequired("after #S")
+            if suppress { return .null }
+            guard case .cons = form, let maker = rt.structReaderHook else { try readerError("bad #S syntax") }
+            return try maker(form)
+        case "P", "p":
+            let s = try readRequired("after #P")
+            return s
+        case "A", "a":
+            let contents = try readRequired("after #A")
+            if suppress { return .null }
+            guard let hook = rt.arrayReaderHook else { try readerError("#A is not supported") }
+            return try hook(arg ?? 1, contents)
+        default:
+            try readerError("unknown dispatch character #\(ch)")
+        }
+    }
+
+    func withKeywordPackage<T>(_ body: () throws(Unwind) -> T) throws(Unwind) -> T {
+        let saved = Sym.package.value
+        Sym.package.value = .object(rt.world.keyword)
+        defer { Sym.package.value = saved }
+        return try body()
+    }
+
+    /// Evaluate a feature expression against `*features*`.
+    func featureTrue(_ f: Value) throws(Unwind) -> Bool {
+        switch f {
+        case .symbol(let s):
+            let features = Sym.features.value ?? .null
+            return features.listElements.contains { $0.asSymbol === s }
+        case .cons(let c):
+            guard let op = c.car.asSymbol else { try readerError("bad feature expression") }
+            let args = c.cdr.listArray
+            switch op.name {
+            case "AND": for a in args where !(try featureTrue(a)) { return false }; return true
+            case "OR": for a in args where try featureTrue(a) { return true }; return false
+            case "NOT":
+                guard args.count == 1 else { try readerError("bad feature expression") }
+                return !(try featureTrue(args[0]))
+            default: try readerError("bad feature expression \(op.name)")
+            }
+        case .null: return false
+        default: try readerError("bad feature expression")
+        }
+    }
+
+    func readTokenChars(first: Unicode.Scalar) throws(Unwind) -> String {
+        var s = String.UnicodeScalarView()
+        var c: Unicode.Scalar? = first
+        while let ch = c {
+            if ch == "\\" {
+                guard let e = try src.next() else { try eofError("in a token") }
+                s.append(e)
+            } else if ch == "|" {
+                while let e = try src.next(), e != "|" { s.append(e) }
+            } else if Reader.isTerminating(ch) {
+                src.unread(ch)
+                break
+            } else {
+                s.append(contentsOf: String(ch).uppercased().unicodeScalars)
+            }
+            c = try src.next()
+        }
+        return String(s)
+    }
+
+    func readRational(_ base: Int) throws(Unwind) -> Value {
+        guard let first = try src.next() else { try eofError("after radix prefix") }
+        var s = String.UnicodeScalarView([first])
+        while let c = try src.next() {
+            if Reader.isTerminating(c) { src.unread(c); break }
+            s.append(c)
+        }
+        if suppress { return .null }
+        let text = String(s)
+        if let v = Reader.numberValue(text, base: base, doubleDefault: false), v.isRationalValue { return v }
+        try readerError("\(text) is not a rational number in radix \(base)")
+    }
+
+    func readCharacter() throws(Unwind) -> Value {
+        guard let first = try src.next() else { try eofError("after #\\") }
+        var s = String.UnicodeScalarView([first])
+        while let c = try src.next() {
+            if Reader.isTerminating(c) { src.unread(c); break }
+            s.append(c)
+        }
+        if suppress { return .null }
+        if s.count == 1 { return .character(first) }
+        let name = String(s)
+        if let c = Reader.characterNamed(name) { return .character(c) }
+        try readerError("unrecognized character name: \(name)")
+    }
+
+    /// `name-char`: standard and semi-standard names, U+XXXX, ^X control names.
+    public static func characterNamed(_ name: String) -> Unicode.Scalar? {
+        let table: [String: UInt32] = [
+            "SPACE": 32, "NEWLINE": 10, "TAB": 9, "RETURN": 13, "LINEFEED": 10, "PAGE": 12,
+            "BACKSPACE": 8, "RUBOUT": 127, "DELETE": 127, "NUL": 0, "NULL": 0, "BELL": 7, "BEL": 7,
+            "ESCAPE": 27, "ESC": 27, "ALTMODE": 27, "VT": 11,
+        ]
+        let up = name.uppercased()
+        if let v = table[up] { return Unicode.Scalar(v) }
+        if up.hasPrefix("U+") || (up.hasPrefix("U") && up.count > 1), let v = UInt32(up.dropFirst(up.hasPrefix("U+") ? 2 : 1), radix: 16) {
+            return Unicode.Scalar(v)
+        }
+        if up.count == 2, up.hasPrefix("^"), let c = up.unicodeScalars.last, c.value >= 64, c.value < 96 {
+            return Unicode.Scalar(c.value - 64)
+        }
+        if name.unicodeScalars.count == 1 { return name.unicodeScalars.first }
+        return nil
+    }
+}
+
+extension Value {
+    var isRationalValue: Bool {
+        switch self {
+        case .fixnum, .bignum, .ratio: return true
+        default: return false
+        }
+    }
+}
+
+extension Runtime {
+    /// Read the first form of a Swift string (host convenience; errors propagate as Unwind).
+    public func readFromString(_ s: String) throws(Unwind) -> Value {
+        try Reader(rt: self, source: StringSource(s)).read()
+    }
+
+    func readFromStringForHost(_ s: String) throws -> Value {
+        do { return try readFromString(s) } catch { throw HostError("read failed") }
+    }
+}

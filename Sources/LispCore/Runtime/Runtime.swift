@@ -1,0 +1,200 @@
+/// All per-thread interpreter state: the value stack, multiple values, the dynamic environment
+/// (catch tags, handler clusters, restarts), call depth and backtrace. The shared heap (packages,
+/// symbols, definitions) lives in `World`. Exactly one thread runs a `Runtime` (DESIGN.md:
+/// one Lisp thread, the loop drives everything).
+///
+/// Value stack layout during a call:
+///
+///     ... caller frame ... | arg0 arg1 ... argN-1 | optional/key/aux locals | let locals ... | <- sp
+///                          ^ fp (callee frame base)
+public final class Runtime {
+    // MARK: value stack
+    public let stackBase: UnsafeMutablePointer<Value>
+    public let stackEnd: UnsafeMutablePointer<Value>
+    public var sp: UnsafeMutablePointer<Value>
+    let stackCapacity: Int
+
+    // MARK: multiple values
+    /// Number of values produced by the last form evaluated in a multiple-value context.
+    public var nvals = 1
+    /// When `nvals != 1`, all values are in `mv[0..<nvals]`.
+    public let mv: UnsafeMutablePointer<Value>
+    public static let multipleValuesLimit = 4096
+
+    // MARK: dynamic state
+    public var depth = 0
+    public var maxDepth: Int
+    /// Functions currently being called, indexed by depth (for backtraces).
+    public var callStack: [LispFunction?]
+    var nextDynamicID = 1
+    /// Active `catch` tags, innermost last.
+    public var catchTags: [Value] = []
+    /// Handler clusters established by `handler-bind`, innermost last.
+    public var handlerClusters: [[Handler]] = []
+    /// Active restarts, innermost last.
+    public var restarts: [Restart] = []
+    /// Set from a signal handler (Ctrl-C); checked at calls and loop back-edges.
+    public var interruptRequested = false
+    /// Hook run at safe points to let the host (the event driver) do work; may be nil.
+    public var pollHook: (() -> Void)?
+    /// Called when an error is not handled: print it and unwind (the host decides how).
+    public var debuggerHook: ((Runtime, LispCondition) throws(Unwind) -> Never)?
+
+    public let world = World.shared
+    public lazy var compiler = Compiler(runtime: self)
+
+    public init(stackSize: Int = 1 << 20, maxDepth: Int = 20000) {
+        stackCapacity = stackSize
+        stackBase = .allocate(capacity: stackSize)
+        stackBase.initialize(repeating: .null, count: stackSize)
+        stackEnd = stackBase + (stackSize - 64)
+        sp = stackBase
+        mv = .allocate(capacity: Runtime.multipleValuesLimit)
+        mv.initialize(repeating: .null, count: Runtime.multipleValuesLimit)
+        self.maxDepth = maxDepth
+        callStack = [LispFunction?](repeating: nil, count: maxDepth + 2)
+        Bootstrap.ensure(self)
+    }
+
+    deinit {
+        stackBase.deinitialize(count: stackCapacity)
+        stackBase.deallocate()
+        mv.deinitialize(count: Runtime.multipleValuesLimit)
+        mv.deallocate()
+    }
+
+    /// A fresh id for a dynamic extent (block, tagbody instance).
+    @inline(__always) func newDynamicID() -> Int {
+        nextDynamicID &+= 1
+        return nextDynamicID
+    }
+
+    // MARK: multiple values
+
+    /// Return `values` as multiple values (primary returned, all recorded in `mv`).
+    public func values(_ vals: [Value]) throws(Unwind) -> Value {
+        if vals.count == 1 { nvals = 1; return vals[0] }
+        if vals.count > Runtime.multipleValuesLimit {
+            try signalError(programError("too many values: \(vals.count)"))
+        }
+        for (i, v) in vals.enumerated() { mv[i] = v }
+        nvals = vals.count
+        return vals.first ?? .null
+    }
+
+    @inline(__always) public func values2(_ a: Value, _ b: Value) -> Value {
+        mv[0] = a
+        mv[1] = b
+        nvals = 2
+        return a
+    }
+
+    /// The values of the last multiple-value form whose primary value was `primary`.
+    @inline(__always) public func collectValues(_ primary: Value) -> [Value] {
+        if nvals == 1 { return [primary] }
+        return Array(UnsafeBufferPointer(start: mv, count: nvals))
+    }
+
+    // MARK: calling
+
+    /// Call `fn` with arguments taken from a Swift array.
+    public func apply(_ fn: LispFunction, _ args: [Value]) throws(Unwind) -> Value {
+        let base = sp
+        if base + args.count >= stackEnd { try stackExhausted() }
+        for (i, a) in args.enumerated() { base[i] = a }
+        sp = base + args.count
+        defer { sp = base }
+        return try invoke(fn, base, args.count)
+    }
+
+    @inline(__always) public func funcall(_ fn: LispFunction) throws(Unwind) -> Value {
+        switch fn.kind {
+        case .native0(let f): nvals = 1; return try f(self)
+        default: return try invoke(fn, sp, 0)
+        }
+    }
+
+    @inline(__always) public func funcall(_ fn: LispFunction, _ a: Value) throws(Unwind) -> Value {
+        switch fn.kind {
+        case .native1(let f): nvals = 1; return try f(self, a)
+        default:
+            let base = sp
+            base[0] = a
+            sp = base + 1
+            defer { sp = base }
+            return try invoke(fn, base, 1)
+        }
+    }
+
+    @inline(__always) public func funcall(_ fn: LispFunction, _ a: Value, _ b: Value) throws(Unwind) -> Value {
+        switch fn.kind {
+        case .native2(let f): nvals = 1; return try f(self, a, b)
+        default:
+            let base = sp
+            base[0] = a
+            base[1] = b
+            sp = base + 2
+            defer { sp = base }
+            return try invoke(fn, base, 2)
+        }
+    }
+
+    /// Invoke `fn` on `argc` arguments already stored at `base` (which must be `sp`-relative
+    /// scratch space: the callee's frame starts there). Leaves `nvals` valid.
+    public func invoke(_ fn: LispFunction, _ base: Frame, _ argc: Int) throws(Unwind) -> Value {
+        switch fn.kind {
+        case .lambda(let lam, let captures):
+            return try lam.invoke(self, fn, captures, base, argc)
+        case .nativeN(let f, let min, let max, let mv):
+            if argc < min || (max >= 0 && argc > max) { try wrongArgCount(fn, argc) }
+            let saved = sp
+            sp = base + argc
+            defer { sp = saved }
+            let r = try f(self, Args(base: base, count: argc))
+            if !mv { nvals = 1 }
+            return r
+        case .native1(let f):
+            if argc != 1 { try wrongArgCount(fn, argc) }
+            nvals = 1
+            return try f(self, base[0])
+        case .native2(let f):
+            if argc != 2 { try wrongArgCount(fn, argc) }
+            nvals = 1
+            return try f(self, base[0], base[1])
+        case .native0(let f):
+            if argc != 0 { try wrongArgCount(fn, argc) }
+            nvals = 1
+            return try f(self)
+        }
+    }
+
+    public func wrongArgCount(_ fn: LispFunction, _ argc: Int) throws(Unwind) -> Never {
+        try signalError(programError("invalid number of arguments to \(printString(fn.name)): \(argc)"))
+    }
+
+    public func stackExhausted() throws(Unwind) -> Never {
+        try signalError(makeCondition(StandardConditions.storageCondition,
+                                      message: "Control stack exhausted (deep recursion)"))
+    }
+
+    /// Interrupt / poll check at call entry and loop back-edges.
+    @inline(__always) public func checkInterrupt() throws(Unwind) {
+        if interruptRequested {
+            interruptRequested = false
+            try signalError(makeCondition(StandardConditions.interrupt, message: "Interrupted"))
+        }
+    }
+
+    // MARK: backtrace
+
+    /// Names of the functions on the call stack, innermost first.
+    public func backtrace(limit: Int = 30) -> [String] {
+        var out: [String] = []
+        var d = depth
+        while d > 0 && out.count < limit {
+            if let f = callStack[d] { out.append(printString(f.name)) }
+            d -= 1
+        }
+        return out
+    }
+}

@@ -1,0 +1,94 @@
+/// A Lisp object. Immediates (fixnums, floats, characters) are stored inline; everything else is a
+/// reference to a `final class` payload. `NIL` — both the symbol and the empty list — is the
+/// dedicated case `.null` so that the hottest test in the interpreter, "is this false?", is a tag
+/// compare. Code that needs the NIL *symbol* object uses `Value.asSymbol` which maps `.null` to it.
+///
+/// `.box` is internal plumbing of the compiler (a captured, mutable lexical variable living in a
+/// frame slot); it never escapes into user-visible values.
+public enum Value {
+    case null
+    case fixnum(Int)
+    case single(Float)
+    case double(Double)
+    case character(Unicode.Scalar)
+    case cons(Cons)
+    case symbol(Symbol)
+    case string(LispString)
+    case vector(LispVector)
+    case bytes(ByteVector)
+    case function(LispFunction)
+    case bignum(LispBignum)
+    case ratio(LispRatio)
+    case object(LispObject)
+    case box(Box)
+}
+
+/// A heap cell holding a captured lexical variable, shared by every closure that captured it.
+public final class Box {
+    public var value: Value
+    public init(_ value: Value) { self.value = value }
+}
+
+extension Value {
+    /// The symbol `T`.
+    public static var t: Value { .symbol(Symbol.T) }
+
+    /// CL generalized boolean.
+    @inline(__always) public static func bool(_ b: Bool) -> Value { b ? .symbol(Symbol.T) : .null }
+
+    /// True for everything except NIL.
+    @inline(__always) public var isTrue: Bool {
+        if case .null = self { return false }
+        return true
+    }
+    @inline(__always) public var isNil: Bool {
+        if case .null = self { return true }
+        return false
+    }
+
+    /// The symbol this value is, with NIL mapped to the NIL symbol object; nil for non-symbols.
+    public var asSymbol: Symbol? {
+        switch self {
+        case .symbol(let s): return s
+        case .null: return Symbol.NIL
+        default: return nil
+        }
+    }
+
+    /// Wrap a symbol as a value (the NIL symbol becomes `.null`).
+    @inline(__always) public init(_ s: Symbol) { self = s === Symbol.NIL ? .null : .symbol(s) }
+
+    public init(_ string: String) { self = .string(LispString(string)) }
+
+    public var isList: Bool {
+        switch self {
+        case .null, .cons: return true
+        default: return false
+        }
+    }
+    public var isNumber: Bool {
+        switch self {
+        case .fixnum, .single, .double, .bignum, .ratio: return true
+        default: return false
+        }
+    }
+    public var isInteger: Bool {
+        switch self {
+        case .fixnum, .bignum: return true
+        default: return false
+        }
+    }
+
+    /// `(cons car cdr)`
+    @inline(__always) public static func cons(_ a: Value, _ d: Value) -> Value { .cons(Cons(a, d)) }
+}
+
+/// Build a proper list from Swift values.
+public func list(_ items: Value...) -> Value { listFrom(items) }
+
+/// Build a proper list from a Swift collection, optionally with a non-NIL tail.
+public func listFrom<C: BidirectionalCollection>(_ items: C, tail: Value = .null) -> Value where C.Element == Value {
+    var result = tail
+    for v in items.reversed() { result = .cons(Cons(v, result)) }
+    return result
+}
