@@ -58,7 +58,7 @@ public final class Compiler {
     /// Wrap single-valued code so that it sets `nvals` in an mv context.
     @inline(__always) func single(_ code: @escaping Code, mv: Bool) -> Code {
         if !mv { return code }
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let v = try code(rt, fp)
             rt.nvals = 1
             return v
@@ -81,9 +81,9 @@ public final class Compiler {
             let a = codes[0], b = codes[1], c = codes[2]
             return { rt, fp in _ = try a(rt, fp); _ = try b(rt, fp); return try c(rt, fp) }
         }
-        let init = Array(codes.dropLast()), last = codes.last!
-        return { rt, fp in
-            for c in init { _ = try c(rt, fp) }
+        let leading = Array(codes.dropLast()), last = codes.last!
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+            for c in leading { _ = try c(rt, fp) }
             return try last(rt, fp)
         }
     }
@@ -126,13 +126,13 @@ public final class Compiler {
     func writeSlot(_ ref: SlotRef, _ value: @escaping Code) -> Code {
         switch ref {
         case .local(let i):
-            return { rt, fp in
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let v = try value(rt, fp)
                 if case .box(let b) = fp[i] { b.value = v } else { fp[i] = v }
                 return v
             }
         case .captured(let r):
-            return { rt, fp in
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let v = try value(rt, fp)
                 if case .box(let b) = fp[r.slot] { b.value = v } else { fp[r.slot] = v }
                 return v
@@ -203,7 +203,7 @@ public final class Compiler {
             }
         case 1:
             let a0 = args[0]
-            return { rt, fp in
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let x = try a0(rt, fp)
                 guard let fn = sym.function else { try rt.undefinedFunction(sym) }
                 if case .native1(let f) = fn.kind { rt.nvals = 1; return try f(rt, x) }
@@ -213,7 +213,7 @@ public final class Compiler {
             }
         case 2:
             let a0 = args[0], a1 = args[1]
-            return { rt, fp in
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let x = try a0(rt, fp)
                 let y = try a1(rt, fp)
                 guard let fn = sym.function else { try rt.undefinedFunction(sym) }
@@ -225,7 +225,7 @@ public final class Compiler {
             }
         case 3:
             let a0 = args[0], a1 = args[1], a2 = args[2]
-            return { rt, fp in
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let x = try a0(rt, fp)
                 let y = try a1(rt, fp)
                 let z = try a2(rt, fp)
@@ -237,7 +237,7 @@ public final class Compiler {
                 return try rt.invoke(fn, base, 3)
             }
         default:
-            return { rt, fp in
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let base = rt.sp
                 if base + args.count >= rt.stackEnd { try rt.stackExhausted() }
                 for (i, a) in args.enumerated() {
@@ -254,7 +254,7 @@ public final class Compiler {
 
     /// A call of a function value computed by `fnCode` (local functions, lambda forms, funcall).
     func funcallCode(_ fnCode: @escaping Code, _ args: [Code], name: Symbol) -> Code {
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let f = try fnCode(rt, fp)
             let base = rt.sp
             if base + args.count >= rt.stackEnd { try rt.stackExhausted() }

@@ -14,11 +14,11 @@ extension Compiler {
         let info = BlockInfo(idBinding: VarBinding(name: name, scope: fs, slot: slot))
         let body = try compileBody(form.cddr, env.adding(.block(name, info)), fs, mv: mv)
         if !info.used { return body }
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let id = rt.newDynamicID()
             fp[slot] = .fixnum(id)
             let sp = rt.sp
-            do {
+            do throws(Unwind) {
                 return try body(rt, fp)
             } catch {
                 if case .toBlock(let t, let v) = error, t == id {
@@ -38,7 +38,7 @@ extension Compiler {
         info.used = true
         let idCode = readSlot(fs.reference(to: info.idBinding))
         let value = try compile(form.caddr, env, fs, mv: true)
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let v = try value(rt, fp)
             guard case .fixnum(let id) = try idCode(rt, fp) else { throw .abortToToplevel }
             throw .toBlock(id, v)
@@ -95,7 +95,7 @@ extension Compiler {
         let all = stmts
         let n = all.count
         let catches = info.usedByThrow
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             var id = 0
             if catches {
                 id = rt.newDynamicID()
@@ -104,7 +104,7 @@ extension Compiler {
             let sp = rt.sp
             var pc = 0
             while true {
-                do {
+                do throws(Unwind) {
                     while pc < n {
                         switch all[pc] {
                         case .code(let c):
@@ -154,7 +154,7 @@ extension Compiler {
         }
         info.usedByThrow = true
         let idCode = readSlot(fs.reference(to: info.idBinding))
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             guard case .fixnum(let id) = try idCode(rt, fp) else { throw .abortToToplevel }
             throw .toTag(id, idx)
         }
@@ -165,13 +165,13 @@ extension Compiler {
     func compileCatch(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, _ mv: Bool) throws(Unwind) -> Code {
         let tagCode = try compile(form.cadr, env, fs, mv: false)
         let body = try compileBody(form.cddr, env, fs, mv: mv)
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let tag = try tagCode(rt, fp)
             rt.catchTags.append(tag)
             let depth = rt.catchTags.count
             let sp = rt.sp
             defer { rt.catchTags.removeSubrange((depth - 1)...) }
-            do {
+            do throws(Unwind) {
                 return try body(rt, fp)
             } catch {
                 if case .toCatch(let t, let v) = error, eq(t, tag) {
@@ -187,7 +187,7 @@ extension Compiler {
         try checkArgs(form, 2, 2)
         let tagCode = try compile(form.cadr, env, fs, mv: false)
         let value = try compile(form.caddr, env, fs, mv: true)
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let tag = try tagCode(rt, fp)
             let v = try value(rt, fp)
             guard rt.catchTags.contains(where: { eq($0, tag) }) else {
@@ -202,10 +202,10 @@ extension Compiler {
     func compileUnwindProtect(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, _ mv: Bool) throws(Unwind) -> Code {
         let protected = try compile(form.cadr, env, fs, mv: true)
         let cleanup = try compileBody(form.cddr, env, fs, mv: false)
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let sp = rt.sp
             let r: Value
-            do {
+            do throws(Unwind) {
                 r = try protected(rt, fp)
             } catch {
                 rt.sp = sp
@@ -226,7 +226,7 @@ extension Compiler {
     func compileMultipleValueCall(_ form: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> Code {
         let fnCode = try compile(form.cadr, env, fs, mv: false)
         let forms = try form.cddr.listArray.map { (f: Value) throws(Unwind) -> Code in try compile(f, env, fs, mv: true) }
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let f = try fnCode(rt, fp)
             var args: [Value] = []
             for c in forms {
@@ -244,13 +244,13 @@ extension Compiler {
         let first = try compile(form.cadr, env, fs, mv: mv)
         let rest = try compileBody(form.cddr, env, fs, mv: false)
         if !mv {
-            return { rt, fp in
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let v = try first(rt, fp)
                 _ = try rest(rt, fp)
                 return v
             }
         }
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let v = try first(rt, fp)
             let saved = rt.saveValues()
             _ = try rest(rt, fp)

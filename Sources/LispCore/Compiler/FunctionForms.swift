@@ -179,7 +179,7 @@ extension Compiler {
             // Parameters proclaimed or declared special are bound dynamically from their slots.
             let inner = bodyCode
             let params = specialParams
-            bodyCode = { rt, fp in
+            bodyCode = { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 var saved: [(Symbol, Value?)] = []
                 defer { for (s, v) in saved.reversed() { s.value = v } }
                 for (s, slot) in params {
@@ -245,7 +245,7 @@ extension Compiler {
         let bodyCode = try compileBody(body, addFreeSpecials(decls, inner, bound: []), fs, mv: mv)
         let slots = bindings.map { $0.slot }
         if recursive {
-            return { rt, fp in
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 for s in slots { fp[s] = .null }
                 var fns: [Value] = []
                 for m in makers { fns.append(try m(rt, fp)) }
@@ -255,7 +255,7 @@ extension Compiler {
                 return try bodyCode(rt, fp)
             }
         }
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             var fns: [Value] = []
             for m in makers { fns.append(try m(rt, fp)) }
             for (i, s) in slots.enumerated() { fp[s] = fns[i] }

@@ -109,7 +109,7 @@ public final class LexEnv {
         self.entry = entry
     }
 
-    static let empty = LexEnv(parent: nil, entry: .root)
+    public static let empty = LexEnv(parent: nil, entry: .root)
 
     func adding(_ e: Entry) -> LexEnv { LexEnv(parent: self, entry: e) }
 

@@ -68,7 +68,7 @@ extension Compiler {
         let test = try compile(form.cadr, env, fs, mv: false)
         let then = try compile(form.caddr, env, fs, mv: mv)
         let els = try compile(form.cddr.cdr.car, env, fs, mv: mv)
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             if case .null = try test(rt, fp) { return try els(rt, fp) }
             return try then(rt, fp)
         }
@@ -162,25 +162,25 @@ extension Compiler {
             let inits = steps.map { if case .lexical(_, let c) = $0 { return c } else { return c0 } }
             if slots.count == 1 {
                 let s0 = slots[0], i0 = inits[0]
-                return { rt, fp in
+                return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                     fp[s0] = try i0(rt, fp)
                     return try bodyCode(rt, fp)
                 }
             }
             if sequential {
-                return { rt, fp in
+                return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                     for i in 0..<slots.count { fp[slots[i]] = try inits[i](rt, fp) }
                     return try bodyCode(rt, fp)
                 }
             }
             // Parallel: lexical slots are fresh, so storing as we go is safe (init forms were
             // compiled in the outer environment and cannot see them).
-            return { rt, fp in
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 for i in 0..<slots.count { fp[slots[i]] = try inits[i](rt, fp) }
                 return try bodyCode(rt, fp)
             }
         }
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             var saved: [(Symbol, Value?)] = []
             defer { for (s, v) in saved.reversed() { s.value = v } }
             if sequential {
@@ -227,7 +227,7 @@ extension Compiler {
         }
         if codes.count == 1 { return single(codes[0], mv: mv) }
         let all = codes
-        return single({ rt, fp in
+        return single({ (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             var v: Value = .null
             for c in all { v = try c(rt, fp) }
             return v
@@ -249,7 +249,7 @@ extension Compiler {
                 try rt.signalError(rt.programError("cannot assign to constant \(s.name)"))
             }
             let v = try compile(valueForm, env, fs, mv: false)
-            return { rt, fp in
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let x = try v(rt, fp)
                 s.value = x
                 return x
@@ -263,7 +263,7 @@ extension Compiler {
         let symsCode = try compile(form.cadr, env, fs, mv: false)
         let valsCode = try compile(form.caddr, env, fs, mv: false)
         let body = try compileBody(form.cddr.cdr, env, fs, mv: mv)
-        return { rt, fp in
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let syms = try symsCode(rt, fp).listArray
             let vals = try valsCode(rt, fp).listArray
             var saved: [(Symbol, Value?)] = []

@@ -41,6 +41,18 @@ public final class Runtime {
     public var debuggerHook: ((Runtime, LispCondition) throws(Unwind) -> Never)?
 
     public let world = World.shared
+    /// The process's standard streams (set up by Bootstrap).
+    public var stdoutStream: LispStream!
+    public var stderrStream: LispStream!
+    public var stdinStream: LispStream!
+    /// `#S(...)` reader support, installed by the structure library.
+    public var structReaderHook: ((Value) throws(Unwind) -> Value)?
+    /// `#nA(...)` reader support, installed by the array library.
+    public var arrayReaderHook: ((Int, Value) throws(Unwind) -> Value)?
+    /// Features loaded by `require`/`provide`.
+    public var modules: Set<String> = []
+    /// Module loaders for `require` (e.g. "COMM" installed by LispComm).
+    public var moduleProviders: [String: (Runtime) throws(Unwind) -> Void] = [:]
     public lazy var compiler = Compiler(runtime: self)
 
     public init(stackSize: Int = 1 << 20, maxDepth: Int = 20000) {

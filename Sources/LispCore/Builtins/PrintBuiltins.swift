@@ -1,0 +1,148 @@
+/// Printing functions: `prin1 princ print write terpri fresh-line write-string write-char
+/// write-line *-to-string format`.
+enum PrintBuiltins {
+    /// Resolve an output stream designator (nil = *standard-output*, t = *terminal-io*).
+    static func outStream(_ rt: Runtime, _ v: Value) throws(Unwind) -> LispStream {
+        switch v {
+        case .null: return rt.standardOutputStream
+        case .symbol(let s) where s === Symbol.T:
+            if case .object(let o)? = Sym.terminalIO.value, let st = o as? LispStream { return st }
+            return rt.stdoutStream
+        case .object(let o):
+            if let s = o as? LispStream { return s }
+        default: break
+        }
+        try rt.typeError(v, "STREAM")
+    }
+
+    static func register(_ rt: Runtime) {
+        rt.defN("PRIN1", 1, 2) { rt, args throws(Unwind) in
+            let p = Printer(rt: rt, escape: true)
+            try p.print(args[0])
+            try outStream(rt, args.get(1)).writeString(p.out)
+            return args[0]
+        }
+        rt.defN("PRINC", 1, 2) { rt, args throws(Unwind) in
+            let p = Printer(rt: rt, escape: false)
+            try p.print(args[0])
+            try outStream(rt, args.get(1)).writeString(p.out)
+            return args[0]
+        }
+        rt.defN("PRINT", 1, 2) { rt, args throws(Unwind) in
+            let p = Printer(rt: rt, escape: true)
+            try p.print(args[0])
+            let s = try outStream(rt, args.get(1))
+            s.writeString("\n" + p.out + " ")
+            return args[0]
+        }
+        rt.defN("PPRINT", 1, 2) { rt, args throws(Unwind) in
+            let p = Printer(rt: rt, escape: true)
+            try p.print(args[0])
+            try outStream(rt, args.get(1)).writeString("\n" + p.out)
+            rt.nvals = 0
+            return .null
+        }
+        rt.defN("TERPRI", 0, 1) { rt, args throws(Unwind) in
+            try outStream(rt, args.get(0)).writeChar("\n")
+            return .null
+        }
+        rt.defN("FRESH-LINE", 0, 1) { rt, args throws(Unwind) in
+            let s = try outStream(rt, args.get(0))
+            if s.column != 0 { s.writeChar("\n"); return .t }
+            return .null
+        }
+        rt.defN("WRITE-CHAR", 1, 2) { rt, args throws(Unwind) in
+            try outStream(rt, args.get(1)).writeChar(try rt.character(args[0]))
+            return args[0]
+        }
+        rt.defN("WRITE-STRING", 1, -1) { rt, args throws(Unwind) in
+            try writeStringRange(rt, args, newline: false)
+            return args[0]
+        }
+        rt.defN("WRITE-LINE", 1, -1) { rt, args throws(Unwind) in
+            try writeStringRange(rt, args, newline: true)
+            return args[0]
+        }
+        rt.defN("WRITE", 1, -1) { rt, args throws(Unwind) in
+            let out = try rt.withPrintKeywords(args, from: 1, fname: "WRITE") { () throws(Unwind) -> String in
+                let p = Printer(rt: rt)
+                try p.print(args[0])
+                return p.out
+            }
+            try outStream(rt, out.stream).writeString(out.text)
+            return args[0]
+        }
+        rt.defN("WRITE-TO-STRING", 1, -1) { rt, args throws(Unwind) in
+            let out = try rt.withPrintKeywords(args, from: 1, fname: "WRITE-TO-STRING") { () throws(Unwind) -> String in
+                let p = Printer(rt: rt)
+                try p.print(args[0])
+                return p.out
+            }
+            return Value(out.text)
+        }
+        rt.def1("PRIN1-TO-STRING") { rt, x throws(Unwind) in
+            let p = Printer(rt: rt, escape: true)
+            try p.print(x)
+            return Value(p.out)
+        }
+        rt.def1("PRINC-TO-STRING") { rt, x throws(Unwind) in
+            let p = Printer(rt: rt, escape: false)
+            try p.print(x)
+            return Value(p.out)
+        }
+        rt.defN("FORMAT", 2, -1) { rt, args throws(Unwind) in
+            let control: String
+            switch args[1] {
+            case .string(let s): control = s.string
+            case .function(let f):
+                // A function as control: call it with the stream and arguments.
+                let dest = args[0]
+                let stream: LispStream = dest.isNil ? StringOutputStream() : try outStream(rt, dest)
+                _ = try rt.apply(f, [.object(stream)] + Array(args.array.dropFirst(2)))
+                if dest.isNil, let so = stream as? StringOutputStream { return Value(so.contents) }
+                return .null
+            default: try rt.typeError(args[1], "(OR STRING FUNCTION)")
+            }
+            let text = try rt.formatToString(control, Array(args.array.dropFirst(2)))
+            switch args[0] {
+            case .null: return Value(text)
+            case .string(let target):
+                target.append(contentsOf: text)
+                return .null
+            default:
+                try outStream(rt, args[0]).writeString(text)
+                return .null
+            }
+        }
+    }
+
+    static func writeStringRange(_ rt: Runtime, _ args: Args, newline: Bool) throws(Unwind) {
+        let s = try rt.lispString(args[0])
+        let stream = try outStream(rt, args.get(1))
+        let kw = try rt.keywordArgs(args, from: min(2, args.count), allowed: ["START", "END"], fname: newline ? "WRITE-LINE" : "WRITE-STRING")
+        let start = try kw["START"].map { (v: Value) throws(Unwind) -> Int in try rt.index(v) } ?? 0
+        let end = try kw["END"].flatMap { (v: Value) throws(Unwind) -> Int? in v.isNil ? nil : try rt.index(v) } ?? s.count
+        if start > end || end > s.count { try rt.signalError(rt.simpleError("bad bounding indices \(start) \(end) for string of length \(s.count)")) }
+        var text = String.UnicodeScalarView()
+        for i in start..<end { text.append(s[i]) }
+        stream.writeString(String(text) + (newline ? "\n" : ""))
+    }
+}
+
+extension Runtime {
+    /// Bind the `*print-...*` variables from `write`-style keyword arguments around `body`.
+    func withPrintKeywords(_ args: Args, from: Int, fname: String,
+                           _ body: () throws(Unwind) -> String) throws(Unwind) -> (text: String, stream: Value) {
+        let names = ["STREAM", "ESCAPE", "RADIX", "BASE", "CIRCLE", "PRETTY", "LEVEL", "LENGTH", "CASE", "GENSYM",
+                     "ARRAY", "READABLY", "RIGHT-MARGIN", "MISER-WIDTH", "LINES", "PPRINT-DISPATCH"]
+        let kw = try keywordArgs(args, from: from, allowed: names, fname: fname)
+        var saved: [(Symbol, Value?)] = []
+        defer { for (s, v) in saved.reversed() { s.value = v } }
+        for (k, v) in kw where k != "STREAM" {
+            let s = world.cl.internExternal("*PRINT-\(k)*")
+            saved.append((s, s.value))
+            s.value = v
+        }
+        return (try body(), kw["STREAM"] ?? .null)
+    }
+}
