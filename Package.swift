@@ -27,6 +27,6 @@ let package = Package(
         .testTarget(name: "LispCoreTests", dependencies: ["LispCore"], swiftSettings: lang),
         .testTarget(name: "CommTests", dependencies: ["Comm", "CShims"]),
         .testTarget(name: "LispCommTests", dependencies: ["LispComm", "LispCore", "Comm"]),
-        .testTarget(name: "GoldenTests", dependencies: ["LispCore"], swiftSettings: lang),
+        .testTarget(name: "GoldenTests", dependencies: ["commlisp"], swiftSettings: lang),
     ]
 )

@@ -1,19 +1,20 @@
-import LispCore
 import Glibc
+import LispCore
 
+/// commlisp: the CommLisp executable — script runner, `-e` evaluator and REPL.
 signal(SIGPIPE, SIG_IGN)
-let rt = Runtime()
-var args = Array(CommandLine.arguments.dropFirst())
-do {
-    if args.first == "-e" {
-        let v = try rt.eval(try rt.readFromString(args[1]))
-        print(rt.printString(v))
-    } else if let f = args.first {
-        try rt.loadSource(readWholeFile(f) ?? "", fileName: f)
-    }
-    rt.stdoutStream.finishOutput()
-} catch {
-    rt.stdoutStream.finishOutput()
-    print("error: \(error)")
-    exit(1)
+let options = CommandLineOptions(Array(CommandLine.arguments.dropFirst()))
+if let e = options.error {
+    fputs("commlisp: \(e)\n\(CommandLineOptions.usage)\n", stderr)
+    exit(2)
 }
+if options.showHelp { print(CommandLineOptions.usage); exit(0) }
+if options.showVersion { print("CommLisp 0.1"); exit(0) }
+
+var status: Int32 = 0
+runOnLispThread {
+    let rt = Runtime()
+    status = Session(rt: rt, options: options).run()
+    rt.flushStandardStreams()
+}
+exit(status)

@@ -1,5 +1,5 @@
 ;;;; 00-base.lisp — the control macros every later file uses (CLHS 5 and 9).
-(in-package "COMMON-LISP")
+(in-package "SYSTEM")
 
 (defmacro when (test &body body) `(if ,test (progn ,@body) nil))
 (defmacro unless (test &body body) `(if ,test nil (progn ,@body)))
@@ -43,16 +43,16 @@
        ,@(mapcar (lambda (v tm) `(setq ,v ,tm)) vars temps)
        ,(car temps))))
 
+(defmacro do (varlist endlist &body body) (sys::%do-expansion 'let 'psetq varlist endlist body))
+(defmacro do* (varlist endlist &body body) (sys::%do-expansion 'let* 'setq varlist endlist body))
+
 (defmacro psetq (&rest pairs)
   (let ((bindings nil) (sets nil))
     (do ((p pairs (cddr p))) ((null p))
       (let ((g (gensym)))
-        (push (list g (cadr p)) bindings)
-        (push `(setq ,(car p) ,g) sets)))
+        (setq bindings (cons (list g (cadr p)) bindings))
+        (setq sets (cons `(setq ,(car p) ,g) sets))))
     `(let ,(nreverse bindings) ,@(nreverse sets) nil)))
-
-(defmacro do (varlist endlist &body body) (sys::%do-expansion 'let 'psetq varlist endlist body))
-(defmacro do* (varlist endlist &body body) (sys::%do-expansion 'let* 'setq varlist endlist body))
 
 (defmacro dotimes ((var count &optional result) &body body)
   (let ((n (gensym)) (top (gensym)) (end (gensym)))

@@ -1,5 +1,5 @@
 ;;;; 10-places.lisp — modify macros over generalized places (CLHS 5.1).
-(in-package "COMMON-LISP")
+(in-package "SYSTEM")
 
 (defmacro incf (place &optional (delta 1))
   (if (symbolp place)
@@ -68,16 +68,19 @@
   (when places
     `(progn (shiftf ,@places ,(car places)) nil)))
 
+(defun %modify-macro-expansion (place env function args)
+  (multiple-value-bind (temps vals stores store access) (get-setf-expansion place env)
+    `(let* (,@(mapcar #'list temps vals)
+            (,(car stores) (,function ,access ,@args)))
+       ,store)))
+
 (defmacro define-modify-macro (name lambda-list function &optional doc)
   (declare (ignore doc))
   (let ((place (gensym)) (env (gensym))
         (args (remove-if (lambda (x) (member x lambda-list-keywords))
                          (mapcar (lambda (x) (if (consp x) (car x) x)) lambda-list))))
     `(defmacro ,name (,place ,@lambda-list &environment ,env)
-       (multiple-value-bind (temps vals stores store access) (get-setf-expansion ,place ,env)
-         `(let* (,@(mapcar #'list temps vals)
-                 (,(car stores) (,',function ,access ,,@args)))
-            ,store)))))
+       (%modify-macro-expansion ,place ,env ',function (list ,@args)))))
 
 (defmacro defsetf (access-fn &rest rest)
   (if (and rest (symbolp (car rest)))

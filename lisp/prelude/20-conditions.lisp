@@ -1,5 +1,5 @@
 ;;;; 20-conditions.lisp — handler and restart macros (CLHS 9).
-(in-package "COMMON-LISP")
+(in-package "SYSTEM")
 
 (defmacro handler-bind (bindings &body body)
   `(sys::%handler-bind (list ,@(mapcar (lambda (b) `(cons ',(car b) ,(cadr b))) bindings))

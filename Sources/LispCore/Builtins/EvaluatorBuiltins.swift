@@ -261,3 +261,21 @@ extension Value {
     /// Pathname designators are strings here.
     var pathnameString: Value { self }
 }
+
+/// `quit` / `exit` (LispWorks `lw:quit`, SBCL `exit`): unwind to the top level with a status.
+enum QuitBuiltins {
+    static func register(_ rt: Runtime) {
+        for (name, pkg) in [("QUIT", rt.world.system), ("EXIT", rt.world.system)] {
+            rt.defN(name, 0, -1, in: pkg) { rt, args throws(Unwind) in
+                var status: Int32 = 0
+                if args.count == 1, case .fixnum(let n) = args[0] { status = Int32(truncatingIfNeeded: n) } else {
+                    let kw = try rt.keywordArgs(args, from: 0, allowed: ["STATUS", "CODE", "ABORT", "TIMEOUT"], fname: name)
+                    if case .fixnum(let n)? = kw["STATUS"] ?? kw["CODE"] { status = Int32(truncatingIfNeeded: n) }
+                }
+                throw .quit(status)
+            }
+        }
+        // QUIT is visible from CL-USER as LispWorks users expect.
+        rt.world.clUser.importSymbol(rt.world.system.internExternal("QUIT"))
+    }
+}

@@ -3,7 +3,7 @@ enum PreludeSources {
     static let files: [(String, String)] = [
         ("00-base.lisp", #"""
 ;;;; 00-base.lisp — the control macros every later file uses (CLHS 5 and 9).
-(in-package "COMMON-LISP")
+(in-package "SYSTEM")
 
 (defmacro when (test &body body) `(if ,test (progn ,@body) nil))
 (defmacro unless (test &body body) `(if ,test nil (progn ,@body)))
@@ -47,16 +47,16 @@ enum PreludeSources {
        ,@(mapcar (lambda (v tm) `(setq ,v ,tm)) vars temps)
        ,(car temps))))
 
+(defmacro do (varlist endlist &body body) (sys::%do-expansion 'let 'psetq varlist endlist body))
+(defmacro do* (varlist endlist &body body) (sys::%do-expansion 'let* 'setq varlist endlist body))
+
 (defmacro psetq (&rest pairs)
   (let ((bindings nil) (sets nil))
     (do ((p pairs (cddr p))) ((null p))
       (let ((g (gensym)))
-        (push (list g (cadr p)) bindings)
-        (push `(setq ,(car p) ,g) sets)))
+        (setq bindings (cons (list g (cadr p)) bindings))
+        (setq sets (cons `(setq ,(car p) ,g) sets))))
     `(let ,(nreverse bindings) ,@(nreverse sets) nil)))
-
-(defmacro do (varlist endlist &body body) (sys::%do-expansion 'let 'psetq varlist endlist body))
-(defmacro do* (varlist endlist &body body) (sys::%do-expansion 'let* 'setq varlist endlist body))
 
 (defmacro dotimes ((var count &optional result) &body body)
   (let ((n (gensym)) (top (gensym)) (end (gensym)))
@@ -140,7 +140,7 @@ enum PreludeSources {
 """#),
         ("10-places.lisp", #"""
 ;;;; 10-places.lisp — modify macros over generalized places (CLHS 5.1).
-(in-package "COMMON-LISP")
+(in-package "SYSTEM")
 
 (defmacro incf (place &optional (delta 1))
   (if (symbolp place)
@@ -209,16 +209,19 @@ enum PreludeSources {
   (when places
     `(progn (shiftf ,@places ,(car places)) nil)))
 
+(defun %modify-macro-expansion (place env function args)
+  (multiple-value-bind (temps vals stores store access) (get-setf-expansion place env)
+    `(let* (,@(mapcar #'list temps vals)
+            (,(car stores) (,function ,access ,@args)))
+       ,store)))
+
 (defmacro define-modify-macro (name lambda-list function &optional doc)
   (declare (ignore doc))
   (let ((place (gensym)) (env (gensym))
         (args (remove-if (lambda (x) (member x lambda-list-keywords))
                          (mapcar (lambda (x) (if (consp x) (car x) x)) lambda-list))))
     `(defmacro ,name (,place ,@lambda-list &environment ,env)
-       (multiple-value-bind (temps vals stores store access) (get-setf-expansion ,place ,env)
-         `(let* (,@(mapcar #'list temps vals)
-                 (,(car stores) (,',function ,access ,,@args)))
-            ,store)))))
+       (%modify-macro-expansion ,place ,env ',function (list ,@args)))))
 
 (defmacro defsetf (access-fn &rest rest)
   (if (and rest (symbolp (car rest)))
@@ -239,7 +242,7 @@ enum PreludeSources {
 """#),
         ("20-conditions.lisp", #"""
 ;;;; 20-conditions.lisp — handler and restart macros (CLHS 9).
-(in-package "COMMON-LISP")
+(in-package "SYSTEM")
 
 (defmacro handler-bind (bindings &body body)
   `(sys::%handler-bind (list ,@(mapcar (lambda (b) `(cons ',(car b) ,(cadr b))) bindings))

@@ -120,6 +120,13 @@ enum BuiltinModules {
         PrintBuiltins.register,
         StreamBuiltins.register,
         NumberBuiltinsCore.register,
+        MacroSupport.register,
+        SequenceStubs.register,
+        QuitBuiltins.register,
+        NumberLibrary.register,
+        SequenceLibrary.register,
+        OutputLibrary.register,
+        DataLibrary.register,
     ]
 }
 

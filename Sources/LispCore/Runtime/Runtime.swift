@@ -65,6 +65,10 @@ public final class Runtime {
         mv.initialize(repeating: .null, count: Runtime.multipleValuesLimit)
         self.maxDepth = maxDepth
         callStack = [LispFunction?](repeating: nil, count: maxDepth + 2)
+        debuggerHook = { rt, c throws(Unwind) in
+            rt.reportUnhandled(c)
+            throw .abortToToplevel
+        }
         Bootstrap.ensure(self)
     }
 
@@ -198,6 +202,21 @@ public final class Runtime {
     }
 
     // MARK: backtrace
+
+    /// Print an unhandled condition and a backtrace to `*error-output*` (the default debugger).
+    public func reportUnhandled(_ c: LispCondition) {
+        let out = errorOutputStream
+        standardOutputStream.finishOutput()
+        let report = (try? conditionReport(c)) ?? "(error while printing the report)"
+        if out.column != 0 { out.writeChar("\n") }
+        out.writeString("Unhandled \(c.cls.name.name): \(report)\n")
+        let bt = backtrace()
+        if !bt.isEmpty {
+            out.writeString("Backtrace:\n")
+            for (i, f) in bt.enumerated() { out.writeString("  \(i): \(f)\n") }
+        }
+        out.finishOutput()
+    }
 
     /// Names of the functions on the call stack, innermost first.
     public func backtrace(limit: Int = 30) -> [String] {

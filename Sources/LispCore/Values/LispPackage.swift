@@ -137,6 +137,10 @@ public final class World {
         clUser = LispPackage(name: "COMMON-LISP-USER")
         clUser.nicknames = ["CL-USER"]
         for p in [cl, keyword, system, comm, mp, clUser] { register(p) }
+        for name in StandardSymbols.names {
+            let s = Symbol(name: name, package: cl)
+            cl.externals[name] = s
+        }
         system.use(cl)
         comm.use(cl)
         mp.use(cl)

@@ -1,0 +1,139 @@
+import CShims
+import Glibc
+
+/// Write-direction operations: write-buffer, send-message, send-message-to-address. One is
+/// active at a time; with `queueOutput` later ones wait in FIFO order, otherwise starting a
+/// second throws `CommUsageError.writeInProgress`. The first attempt is made at once (the
+/// socket buffer usually has room), but the callback always runs from the loop.
+extension AsyncIOState {
+    /// async-io-state-write-buffer: writes all of `buffer[start, end)` (partial writes are
+    /// resumed) and calls `callback(state, buffer, written)`; on write-timeout with status
+    /// `:timeout` and the partial count; errors (EPIPE, ECONNRESET ...) go to `errorCallback`
+    /// when given. The caller must not modify the buffer until the callback ran.
+    public func writeBuffer(_ buffer: MutableByteStorage, start: Int = 0, end: Int? = nil,
+                            callback: WriteCallback?, errorCallback: WriteCallback? = nil) throws(CommUsageError) {
+        let e = try AsyncIOState.checkRange(buffer, start, end)
+        let k: WriteOp.Kind = kind == .tcp ? .stream : .datagram
+        try startWrite(WriteOp(kind: k, buffer: buffer, start: start, pos: start, end: e, callback: callback, errorCallback: errorCallback))
+    }
+
+    /// async-io-state-send-message: one datagram on a connected socket; the bridge calls the
+    /// 1-argument Lisp callback from `callback(state, buffer, count)`.
+    public func sendMessage(_ buffer: MutableByteStorage, start: Int = 0, end: Int? = nil,
+                            callback: WriteCallback?, errorCallback: WriteCallback? = nil) throws(CommUsageError) {
+        if kind == .tcp { throw .wrongSocketKind("send-message needs a UDP async-io-state") }
+        let e = try AsyncIOState.checkRange(buffer, start, end)
+        try startWrite(WriteOp(kind: .datagram, buffer: buffer, start: start, pos: start, end: e, callback: callback, errorCallback: errorCallback))
+    }
+
+    /// async-io-state-send-message-to-address: one datagram to `address` (unconnected socket).
+    public func sendMessage(to address: SocketAddress, _ buffer: MutableByteStorage, start: Int = 0, end: Int? = nil,
+                            callback: WriteCallback?, errorCallback: WriteCallback? = nil) throws(CommUsageError) {
+        if kind == .tcp { throw .wrongSocketKind("send-message-to-address needs a UDP async-io-state") }
+        let e = try AsyncIOState.checkRange(buffer, start, end)
+        try startWrite(WriteOp(kind: .datagramTo(address), buffer: buffer, start: start, pos: start, end: e, callback: callback, errorCallback: errorCallback))
+    }
+
+    private func startWrite(_ op: WriteOp) throws(CommUsageError) {
+        if isClosed { throw .closed }
+        if isConnecting { throw .notConnected }
+        let idle = writeHead >= writeQueue.count
+        if !idle && !queueOutput { throw .writeInProgress }
+        if let limit = maxQueuedOutputBytes, !idle {
+            let queued = pendingWriteBytes
+            if queued + (op.end - op.start) > limit { throw .outputQueueFull(queued: queued, limit: limit) }
+        }
+        writeQueue.append(op)
+        if idle { startNextWrite() }
+    }
+
+    /// Starts the head of the queue: sticky errors fail it at once, otherwise try to write.
+    func startNextWrite() {
+        guard writeHead < writeQueue.count, !isClosed else {
+            cancelWriteTimer()
+            return
+        }
+        if writeStatus == .timeout { writeStatus = .ok }
+        // Stream errors are sticky (the connection is broken); datagram errors are per message.
+        if kind != .tcp, case .error = writeStatus { writeStatus = .ok }
+        if case .error(let e) = writeStatus {
+            failWrites(e)
+            return
+        }
+        armWriteTimer()
+        performWrite()
+    }
+
+    /// Writes as much of the queue as the socket takes; re-arms write interest on EAGAIN.
+    func performWrite() {
+        while writeHead < writeQueue.count {
+            let op = writeQueue[writeHead]
+            let len = op.end - op.pos
+            let r: IOResult<Int>
+            do {
+                r = try withBytes(op.buffer) { (p) throws(SystemError) -> IOResult<Int> in
+                    let src = UnsafeRawBufferPointer(start: p.baseAddress! + op.pos, count: len)
+                    switch op.kind {
+                    case .stream: return try transport.write(from: src)
+                    case .datagram: return try Posix.send(fd, src)
+                    case .datagramTo(let a): return try Posix.sendTo(fd, src, to: a)
+                    }
+                }
+            } catch {
+                if case .stream = op.kind {
+                    failWrites(error)
+                    return
+                }
+                // A datagram error belongs to that datagram only (e.g. ECONNREFUSED via ICMP).
+                writeStatus = .error(error)
+                completeHeadWrite()
+                wWaitsFor = 0
+                schedule(.resumeWrite)
+                return
+            }
+            switch r {
+            case .wouldBlock:
+                wWaitsFor = op.kind.isStream ? transport.wants.rawValue : CSHIM_EPOLLOUT
+                syncInterest()
+                return
+            case .processed(let n):
+                wActivity = collection.now
+                if op.kind.isStream {
+                    writeQueue[writeHead].pos += n
+                    if n < len { continue }
+                } else {
+                    writeQueue[writeHead].pos = op.end
+                }
+                completeHeadWrite()
+                if writeHead < writeQueue.count { armWriteTimer() }
+            }
+        }
+        wWaitsFor = 0
+        cancelWriteTimer()
+    }
+
+    /// Pops the head op and queues its callback with the current write status.
+    func completeHeadWrite() {
+        let op = writeQueue[writeHead]
+        writeHead += 1
+        if writeHead == writeQueue.count {
+            writeQueue.removeAll(keepingCapacity: true)
+            writeHead = 0
+        }
+        let cb = writeStatus.isFailure ? (op.errorCallback ?? op.callback) : op.callback
+        if let cb { schedule(.write(cb, op.buffer, op.pos - op.start)) }
+    }
+
+    /// A stream write failed: the status becomes the error (sticky) and every pending write
+    /// completes with it, in order.
+    func failWrites(_ e: SystemError) {
+        writeStatus = .error(e)
+        wWaitsFor = 0
+        cancelWriteTimer()
+        while writeHead < writeQueue.count { completeHeadWrite() }
+    }
+}
+
+extension AsyncIOState.WriteOp.Kind {
+    var isStream: Bool { if case .stream = self { return true } else { return false } }
+}

@@ -1,0 +1,257 @@
+import CShims
+import Glibc
+
+/// The wait-state-collection: one epoll set, a timer heap, a ready queue of completions, and a
+/// locked cross-thread inbox with an eventfd wakeup.
+///
+/// Threading: everything except `post` and `stopLoop` must be called on the thread that drives
+/// the collection (the one Lisp thread). A completion is never delivered from the call that
+/// started the operation: it is queued and run by `dispatch()`.
+///
+/// Driving it from outside: put `pollFD` into your own epoll set (an epoll fd is readable when
+/// it has ready events; the inbox eventfd is inside it), sleep at most
+/// `millisecondsUntilNextEvent()`, and call `dispatch()` when it is readable, when
+/// `hasImmediateWork` is true, or when that timeout elapsed.
+public final class EventCollection: @unchecked Sendable {
+    /// One unit of the ready queue: a state with pending deliveries, or a closure.
+    enum ReadyItem {
+        case state(AsyncIOState)
+        case work(() -> Void)
+    }
+
+    let selector: Selector
+    var timers = TimerHeap()
+    private let wakeFD: Int32
+    private static let wakeID: UInt32 = 1
+
+    private let inboxLock = Lock()
+    private var inbox: [() -> Void] = []       // guarded by inboxLock
+    private var stopRequested = false          // guarded by inboxLock
+    private var wakePending = false            // guarded by inboxLock: coalesces eventfd writes
+
+    private var ready: [ReadyItem] = []
+    private var readySpare: [ReadyItem] = []
+
+    /// Open states (strong: a state lives while open even if nobody else holds it).
+    private(set) var states: [AsyncIOState] = []
+    var acceptors: [AcceptingHandle] = []
+
+    /// Cached monotonic time of the current dispatch (activity stamps for lazy timeouts).
+    var now: UInt64 = monotonicNanos()
+    private var dispatching = false
+    /// Bumped by `close()` so a ready batch in progress stops delivering.
+    private var closeEpoch = 0
+
+    /// For printing (`create-and-run-wait-state-collection`'s name); unused by the engine.
+    public var name: Any?
+    /// Number of `dispatch()` calls so far (observability; tests check for busy spinning).
+    public private(set) var dispatchCount = 0
+
+    public init(name: Any? = nil) throws(SystemError) {
+        Posix.ignoreSIGPIPE()
+        self.name = name
+        selector = try Selector()
+        wakeFD = Int32(try syscallBlocking("eventfd") { Int(eventfd(0, CSHIM_EFD_NONBLOCK | CSHIM_EFD_CLOEXEC)) })
+        try selector.registerRaw(fd: wakeFD, interest: CSHIM_EPOLLIN, id: EventCollection.wakeID)
+    }
+
+    deinit {
+        Posix.close(wakeFD)
+    }
+
+    /// The epoll descriptor, for an outer driver's own epoll set.
+    public var pollFD: Int32 { selector.epfd }
+
+    /// True when `dispatch()` has something to do without waiting: queued completions, fetched
+    /// events not yet handled, or a timer already due.
+    public var hasImmediateWork: Bool {
+        if !ready.isEmpty || selector.pendingCount > 0 { return true }
+        if let d = timers.nextDeadline, d <= monotonicNanos() { return true }
+        return false
+    }
+
+    /// How long an outer driver may sleep: 0 with immediate work, -1 (forever) with no timers,
+    /// else the milliseconds to the next timer, rounded up.
+    public func millisecondsUntilNextEvent() -> Int32 {
+        if !ready.isEmpty || selector.pendingCount > 0 { return 0 }
+        guard let d = timers.nextDeadline else { return -1 }
+        let t = monotonicNanos()
+        if d <= t { return 0 }
+        let ms = (d - t + 999_999) / 1_000_000
+        return Int32(min(ms, UInt64(Int32.max)))
+    }
+
+    // MARK: waiting and dispatching
+
+    /// wait-for-wait-state-collection: blocks until an fd is ready, a timer is due, work is
+    /// queued or another thread posted, or `timeoutSeconds` (nil = no limit) passed. Returns
+    /// true when `dispatch()` has something to do. The fetched events are kept for `dispatch`.
+    @discardableResult
+    public func wait(timeoutSeconds: Double? = nil) -> Bool {
+        if hasImmediateWork { return true }
+        var ms = millisecondsUntilNextEvent()
+        if let t = timeoutSeconds {
+            let userMS = Int32(min(t * 1000, Double(Int32.max)).rounded(.up))
+            ms = ms < 0 ? max(userMS, 0) : min(ms, max(userMS, 0))
+        }
+        let n = (try? selector.poll(timeoutMS: ms)) ?? 0
+        return n > 0 || hasImmediateWork
+    }
+
+    /// call-wait-state-collection: runs due timers, queued completions, posted work and I/O
+    /// readiness, then the completions that I/O produced. Not re-entrant: a nested call (from a
+    /// callback) returns at once, since a busy collection is not re-entered.
+    public func dispatch() {
+        if dispatching { return }
+        dispatching = true
+        defer { dispatching = false }
+        dispatchCount &+= 1
+        now = monotonicNanos()
+        while let t = timers.popDue(now: now) { t.action?() }
+        runReady()
+        if selector.pendingCount == 0 { _ = try? selector.poll(timeoutMS: 0) }
+        selector.deliverPending { [self] id, _ in
+            if id == EventCollection.wakeID { drainInbox() }
+        }
+        // Completions produced by these callbacks (a write finishing at once inside a read
+        // callback) run in a few more passes here, saving a loop round trip per message; the
+        // bound keeps a callback that re-arms an instantly completing operation from starving I/O.
+        var passes = 0
+        while !ready.isEmpty && passes < 4 {
+            runReady()
+            passes += 1
+        }
+    }
+
+    /// loop-processing-wait-state-collection: wait + dispatch until `stopLoop()`. A stop
+    /// requested while no loop runs makes the next `runLoop` return at once (no lost wakeups).
+    /// Called from inside one of this collection's callbacks it returns at once: the
+    /// collection is busy and is not re-entered.
+    public func runLoop() {
+        if dispatching { return }
+        while true {
+            if inboxLock.withLock({ () -> Bool in
+                if stopRequested { stopRequested = false; return true }
+                return false
+            }) { return }
+            wait(timeoutSeconds: nil)
+            dispatch()
+        }
+    }
+
+    /// wait-state-collection-stop-loop: safe from any thread.
+    public func stopLoop() {
+        inboxLock.withLock { stopRequested = true }
+        wake()
+    }
+
+    /// apply-in-wait-state-collection-process: runs `work` inside a later `dispatch()` on the
+    /// collection's thread. Safe from any thread; always asynchronous.
+    public func post(_ work: @escaping @Sendable () -> Void) {
+        inboxLock.withLock { inbox.append(work) }
+        wake()
+    }
+
+    private func wake() {
+        let needWrite = inboxLock.withLock { () -> Bool in
+            if wakePending { return false }
+            wakePending = true
+            return true
+        }
+        if needWrite { _ = eventfd_write(wakeFD, 1) }
+    }
+
+    private func drainInbox() {
+        var v: eventfd_t = 0
+        _ = eventfd_read(wakeFD, &v)
+        let work = inboxLock.withLock { () -> [() -> Void] in
+            wakePending = false
+            let w = inbox
+            inbox.removeAll()
+            return w
+        }
+        for w in work { w() }
+    }
+
+    // MARK: ready queue
+
+    func enqueue(_ state: AsyncIOState) { ready.append(.state(state)) }
+    func enqueue(work: @escaping () -> Void) { ready.append(.work(work)) }
+
+    /// Runs the items queued so far; items queued by these callbacks wait for the next pass,
+    /// so a callback that re-arms an immediately completing operation cannot starve the loop.
+    private func runReady() {
+        if ready.isEmpty { return }
+        swap(&ready, &readySpare)
+        let epoch = closeEpoch
+        var i = 0
+        while i < readySpare.count {
+            let item = readySpare[i]
+            i += 1
+            if closeEpoch != epoch {
+                // close() ran inside this batch: the rest is dropped, and with it any
+                // close-callback still holding a state's user data.
+                if case .state(let s) = item { s.discardCloseCallback() }
+                continue
+            }
+            switch item {
+            case .state(let s): s.deliver()
+            case .work(let w): w()
+            }
+        }
+        readySpare.removeAll(keepingCapacity: true)
+    }
+
+    // MARK: timers
+
+    /// Runs `action` on the loop after `seconds`. Keep the returned timer to `cancel` it.
+    @discardableResult
+    public func schedule(after seconds: Double, _ action: @escaping () -> Void) -> LoopTimer {
+        let t = LoopTimer(action)
+        timers.schedule(t, at: monotonicNanos() &+ nanos(fromSeconds: seconds))
+        return t
+    }
+
+    /// Idempotent.
+    public func cancel(_ timer: LoopTimer) { timers.cancel(timer) }
+
+    func arm(_ timer: LoopTimer, at deadline: UInt64) { timers.schedule(timer, at: deadline) }
+
+    // MARK: membership
+
+    func add(_ s: AsyncIOState) {
+        s.collectionIndex = states.count
+        states.append(s)
+    }
+
+    func remove(_ s: AsyncIOState) {
+        let i = s.collectionIndex
+        guard i >= 0, i < states.count, states[i] === s else { return }
+        let last = states.count - 1
+        if i != last {
+            states.swapAt(i, last)
+            states[i].collectionIndex = i
+        }
+        states.removeLast()
+        s.collectionIndex = -1
+    }
+
+    /// Number of open states (tests, and the script runner's "anything alive?" check).
+    public var stateCount: Int { states.count }
+    /// Number of open accepting handles.
+    public var acceptorCount: Int { acceptors.count }
+
+    /// close-wait-state-collection: closes every state and acceptor silently (no callbacks),
+    /// drops queued completions and timers. The collection stays usable; a running loop keeps
+    /// running. Safe from inside a callback.
+    public func close() {
+        closeEpoch &+= 1
+        let ss = states
+        for s in ss { s.closeSilently() }
+        let aa = acceptors
+        for a in aa { a.closeSilently() }
+        timers.removeAll()
+        for item in ready { if case .state(let s) = item { s.discardCloseCallback() } }
+        ready.removeAll()
+    }
+}

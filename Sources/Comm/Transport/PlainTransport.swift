@@ -1,0 +1,36 @@
+import Glibc
+
+/// A transport that reads and writes the socket directly (read(2) / send(2) with MSG_NOSIGNAL).
+public final class PlainTransport: Transport {
+    public let fd: Int32
+    public private(set) var wants: Interest = .read
+
+    public init(fd: Int32) { self.fd = fd }
+
+    @inline(__always)
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> TransportReadResult {
+        switch try Posix.read(fd, buffer) {
+        case .processed(0): return .endOfFile
+        case .processed(let n): return .bytes(n)
+        case .wouldBlock:
+            wants = .read
+            return .wouldBlock
+        }
+    }
+
+    @inline(__always)
+    public func write(from buffer: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
+        let r = try Posix.send(fd, buffer)
+        if case .wouldBlock = r { wants = .write }
+        return r
+    }
+
+    public var hasPendingBytes: Bool { false }
+    public var shortReadMeansDrained: Bool { true }
+
+    public func shutdown(_ how: Posix.ShutdownHow) throws(SystemError) {
+        try Posix.shutdown(fd, how)
+    }
+
+    public func close() {}
+}

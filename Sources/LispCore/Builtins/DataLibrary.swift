@@ -1,0 +1,5 @@
+/// Hash tables, structures, arrays, LOOP, type functions: registration of this library area's builtins.
+enum DataLibrary {
+    static func register(_ rt: Runtime) {
+    }
+}
