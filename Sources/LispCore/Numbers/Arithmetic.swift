@@ -115,7 +115,7 @@ public enum Numeric {
             let (r, o) = x.addingReportingOverflow(y)
             if !o { return .fixnum(r) }
         }
-        let x = try num(rt, a), y = try num(rt, b)
+        guard let x = toNum(a), let y = toNum(b) else { return try complexOp(rt, "+", a, b) }
         do { return value(try Num.add(x, y)) } catch { try fail(rt, error, "+", [a, b]) }
     }
 
@@ -124,7 +124,7 @@ public enum Numeric {
             let (r, o) = x.subtractingReportingOverflow(y)
             if !o { return .fixnum(r) }
         }
-        let x = try num(rt, a), y = try num(rt, b)
+        guard let x = toNum(a), let y = toNum(b) else { return try complexOp(rt, "-", a, b) }
         do { return value(try Num.sub(x, y)) } catch { try fail(rt, error, "-", [a, b]) }
     }
 
@@ -133,17 +133,25 @@ public enum Numeric {
             let (r, o) = x.multipliedReportingOverflow(by: y)
             if !o { return .fixnum(r) }
         }
-        let x = try num(rt, a), y = try num(rt, b)
+        guard let x = toNum(a), let y = toNum(b) else { return try complexOp(rt, "*", a, b) }
         do { return value(try Num.mul(x, y)) } catch { try fail(rt, error, "*", [a, b]) }
     }
 
     public static func div(_ rt: Runtime, _ a: Value, _ b: Value) throws(Unwind) -> Value {
-        let x = try num(rt, a), y = try num(rt, b)
+        guard let x = toNum(a), let y = toNum(b) else {
+            if let (br, bi) = complexParts(b), br.isZero && bi.isZero, complexParts(a) != nil {
+                try fail(rt, .divisionByZero, "/", [a, b])
+            }
+            return try complexOp(rt, "/", a, b)
+        }
         do { return value(try Num.div(x, y)) } catch { try fail(rt, error, "/", [a, b]) }
     }
 
     public static func negate(_ rt: Runtime, _ a: Value) throws(Unwind) -> Value {
         if case .fixnum(let x) = a, x != Int.min { return .fixnum(-x) }
+        if case .object(let o) = a, let c = o as? LispComplex {
+            return makeComplex((try? Num.negate(c.real)) ?? c.real, (try? Num.negate(c.imag)) ?? c.imag)
+        }
         let x = try num(rt, a)
         do { return value(try Num.negate(x)) } catch { try fail(rt, error, "-", [a]) }
     }
@@ -164,7 +172,8 @@ public enum Numeric {
 
     public static func numEqual(_ rt: Runtime, _ a: Value, _ b: Value) throws(Unwind) -> Bool {
         if case .fixnum(let x) = a, case .fixnum(let y) = b { return x == y }
-        return Num.compare(try num(rt, a), try num(rt, b)) == 0
+        guard let x = toNum(a), let y = toNum(b) else { return try complexEqual(rt, a, b) }
+        return Num.compare(x, y) == 0
     }
 
     /// Run a Num operation, mapping its errors to conditions.

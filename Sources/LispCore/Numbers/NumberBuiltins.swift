@@ -12,6 +12,8 @@ enum NumberBuiltins {
         registerFunctions(rt)
         registerLogical(rt)
         registerPredicates(rt)
+        registerMore(rt)
+        registerComplex(rt)
     }
 
     typealias N = Numeric
@@ -22,14 +24,14 @@ enum NumberBuiltins {
         rt.defN("+", 0, -1) { rt, args throws(Unwind) in
             if args.count == 0 { return .fixnum(0) }
             var acc = args[0]
-            if args.count == 1 { _ = try N.num(rt, acc); return acc }
+            if args.count == 1 { if !N.isAnyNumber(acc) { try rt.typeError(acc, "NUMBER") }; return acc }
             for i in 1..<args.count { acc = try N.add(rt, acc, args[i]) }
             return acc
         }
         rt.defN("*", 0, -1) { rt, args throws(Unwind) in
             if args.count == 0 { return .fixnum(1) }
             var acc = args[0]
-            if args.count == 1 { _ = try N.num(rt, acc); return acc }
+            if args.count == 1 { if !N.isAnyNumber(acc) { try rt.typeError(acc, "NUMBER") }; return acc }
             for i in 1..<args.count { acc = try N.mul(rt, acc, args[i]) }
             return acc
         }
@@ -69,15 +71,15 @@ enum NumberBuiltins {
         chain("<=") { $0 <= 0 }
         chain(">=") { $0 >= 0 }
         rt.defN("=", 1, -1) { rt, args throws(Unwind) in
-            if args.count == 1 { _ = try N.num(rt, args[0]); return .t }
+            if args.count == 1 { if !N.isAnyNumber(args[0]) { try rt.typeError(args[0], "NUMBER") }; return .t }
             var result = true
             for i in 1..<args.count where !(try N.numEqual(rt, args[i - 1], args[i])) { result = false }
             return .bool(result)
         }
         rt.defN("/=", 1, -1) { rt, args throws(Unwind) in
-            let nums = try (0..<args.count).map { i throws(Unwind) in try N.num(rt, args[i]) }
-            for i in 0..<nums.count {
-                for j in (i + 1)..<nums.count where Num.numEqual(nums[i], nums[j]) { return .null }
+            for i in 0..<args.count where !N.isAnyNumber(args[i]) { try rt.typeError(args[i], "NUMBER") }
+            for i in 0..<args.count {
+                for j in (i + 1)..<args.count where try N.numEqual(rt, args[i], args[j]) { return .null }
             }
             return .t
         }
@@ -179,16 +181,28 @@ enum NumberBuiltins {
         }
         rt.def1("ABS") { rt, x throws(Unwind) in
             if case .fixnum(let i) = x, i != Int.min { return .fixnum(i < 0 ? -i : i) }
+            if case .object(let o) = x, let c = o as? LispComplex { return N.complexAbs(c) }
             return N.value(Num.abs(try N.num(rt, x)))
         }
-        rt.def1("SIGNUM") { rt, x throws(Unwind) in N.value(Num.signum(try N.num(rt, x))) }
+        rt.def1("SIGNUM") { rt, x throws(Unwind) in
+            if case .object(let o) = x, let c = o as? LispComplex {
+                return try N.div(rt, x, N.complexAbs(c))
+            }
+            return N.value(Num.signum(try N.num(rt, x)))
+        }
         func unary(_ name: String, _ f: @escaping (Num) throws(NumError) -> Num, _ expected: String = "NUMBER") {
             rt.def1(name) { rt, x throws(Unwind) in
                 let n = try N.num(rt, x, expected)
                 return try N.op(rt, name, [x]) { () throws(NumError) in try f(n) }
             }
         }
-        unary("SQRT", Num.sqrt)
+        rt.def1("SQRT") { rt, x throws(Unwind) in
+            if let n = N.toNum(x) {
+                if n.sign < 0 { return try N.complexSqrt(rt, x) }
+                return try N.op(rt, "SQRT", [x]) { () throws(NumError) in try Num.sqrt(n) }
+            }
+            return try N.complexSqrt(rt, x)
+        }
         unary("EXP", Num.exp)
         unary("SIN", Num.sin)
         unary("COS", Num.cos)
@@ -210,12 +224,19 @@ enum NumberBuiltins {
             return try N.op(rt, "DENOMINATOR", [x]) { () throws(NumError) in try Num.denominator(n) }
         }
         rt.def2("EXPT") { rt, a, b throws(Unwind) in
-            let x = try N.num(rt, a), y = try N.num(rt, b)
-            return try N.op(rt, "EXPT", [a, b]) { () throws(NumError) in try Num.expt(x, y) }
+            guard let x = N.toNum(a), let y = N.toNum(b) else {
+                _ = try N.parts(rt, a); _ = try N.parts(rt, b)
+                return try N.complexExpt(rt, a, b)
+            }
+            do throws(NumError) { return N.value(try Num.expt(x, y)) } catch {
+                if case .complexResult = error { return try N.complexExpt(rt, a, b) }
+                try N.fail(rt, error, "EXPT", [a, b])
+            }
         }
         rt.defN("LOG", 1, 2) { rt, args throws(Unwind) in
             let x = try N.num(rt, args[0])
             if args.count == 1 {
+                if x.sign < 0 || (x.isFloat && x.asDouble < 0) { return N.complexLogNegative(x) }
                 return try N.op(rt, "LOG", [args[0]]) { () throws(NumError) in try Num.log(x) }
             }
             let b = try N.num(rt, args[1])
@@ -329,6 +350,7 @@ enum NumberBuiltins {
     static func registerPredicates(_ rt: Runtime) {
         rt.def1("ZEROP") { rt, x throws(Unwind) in
             if case .fixnum(let i) = x { return .bool(i == 0) }
+            if case .object(let o) = x, let c = o as? LispComplex { return .bool(c.real.isZero && c.imag.isZero) }
             return .bool(try N.num(rt, x).isZero)
         }
         rt.def1("PLUSP") { rt, x throws(Unwind) in
@@ -349,7 +371,6 @@ enum NumberBuiltins {
             let n = try N.integer(rt, x)
             return .bool(n.bigValue!.isOdd)
         }
-        rt.def1("NUMBERP") { _, x throws(Unwind) in .bool(x.isNumber) }
         rt.def1("REALP") { _, x throws(Unwind) in .bool(x.isNumber) }
         rt.def1("INTEGERP") { _, x throws(Unwind) in .bool(x.isInteger) }
         rt.def1("RATIONALP") { _, x throws(Unwind) in
@@ -358,6 +379,5 @@ enum NumberBuiltins {
         rt.def1("FLOATP") { _, x throws(Unwind) in
             switch x { case .single, .double: return .t; default: return .null }
         }
-        rt.def1("COMPLEXP") { _, _ throws(Unwind) in .null }
     }
 }
