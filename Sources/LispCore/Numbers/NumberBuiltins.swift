@@ -14,6 +14,7 @@ enum NumberBuiltins {
         registerPredicates(rt)
         registerMore(rt)
         registerComplex(rt)
+        registerCoerceIfMissing(rt)
     }
 
     typealias N = Numeric

@@ -309,3 +309,51 @@ extension Value {
         return self
     }
 }
+
+extension Numeric {
+    /// COERCE of a number to a numeric type specifier (FLOAT, SINGLE-FLOAT, SHORT-FLOAT,
+    /// DOUBLE-FLOAT, LONG-FLOAT, REAL, RATIONAL, NUMBER, COMPLEX, (COMPLEX x), T).
+    /// nil when `spec` is not a numeric type this handles (the caller goes on with sequences etc.).
+    public static func coerceNumber(_ rt: Runtime, _ x: Value, _ spec: Value) throws(Unwind) -> Value? {
+        var head: String
+        switch spec {
+        case .symbol(let s): head = s.name
+        case .cons(let c):
+            guard let s = c.car.asSymbol else { return nil }
+            head = s.name
+        default: return nil
+        }
+        guard let n = toNum(x) else {
+            if isComplex(x) && (head == "COMPLEX" || head == "NUMBER" || head == "T") { return x }
+            return nil
+        }
+        func conv(_ body: () throws(NumError) -> Num) throws(Unwind) -> Value {
+            do { return value(try body()) } catch { try fail(rt, error, "COERCE", [x, spec]) }
+        }
+        switch head {
+        case "SINGLE-FLOAT", "SHORT-FLOAT": return try conv { () throws(NumError) in try Num.float(n, double: false) }
+        case "DOUBLE-FLOAT", "LONG-FLOAT": return try conv { () throws(NumError) in try Num.float(n, double: true) }
+        case "FLOAT": return try conv { () throws(NumError) in try Num.float(n) }
+        case "COMPLEX":
+            if n.isFloat { return makeComplex(n, n.isFloat ? (try? Num.mul(n, .fixnum(0))) ?? .fixnum(0) : .fixnum(0)) }
+            return x
+        case "T", "NUMBER", "REAL": return x
+        default:
+            if try rt.typep(x, spec) { return x }
+            try rt.typeError(x, spec: spec)
+        }
+    }
+}
+
+extension NumberBuiltins {
+    /// COERCE for numbers (and anything already of the type). Installed only when no other
+    /// library has defined COERCE yet; a later, general COERCE should call Numeric.coerceNumber.
+    static func registerCoerceIfMissing(_ rt: Runtime) {
+        guard World.shared.cl.internExternal("COERCE").function == nil else { return }
+        rt.def2("COERCE") { rt, x, spec throws(Unwind) in
+            if let v = try N.coerceNumber(rt, x, spec) { return v }
+            if try rt.typep(x, spec) { return x }
+            try rt.typeError(x, spec: spec)
+        }
+    }
+}
