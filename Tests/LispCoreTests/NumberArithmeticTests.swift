@@ -23,6 +23,7 @@ final class NumberArithmeticTests: XCTestCase {
         case .floatingPointInvalid: return "ERROR FLOATING-POINT-INVALID-OPERATION"
         case .typeError: return "ERROR TYPE-ERROR"
         case .complexResult: return "COMPLEX"
+        case .tooLarge: return "ERROR STORAGE-CONDITION"
         }
     }
 

@@ -307,3 +307,16 @@ final class NumberPerfTests: XCTestCase {
         XCTAssertGreaterThan(total, 0)
     }
 }
+
+final class NumberLimitTests: XCTestCase {
+    func testAbsurdSizesSignalInsteadOfAllocating() {
+        XCTAssertThrowsError(try Num.ash(.fixnum(1), .fixnum(1 << 40)))
+        XCTAssertThrowsError(try Num.expt(.fixnum(2), .fixnum(10_000_000_000)))
+        XCTAssertThrowsError(try Num.expt(.fixnum(3), .integer(BigInt(10).power(30))))
+        XCTAssertEqual(try Num.expt(.fixnum(1), .integer(BigInt(10).power(30))), .fixnum(1))
+        XCTAssertEqual(try Num.expt(.fixnum(-1), .integer(BigInt(10).power(30) + .one)), .fixnum(-1))
+        XCTAssertEqual(try Num.ash(.fixnum(-5), .integer(-BigInt(10).power(30))), .fixnum(-1))
+        XCTAssertEqual(try Num.ash(.fixnum(0), .fixnum(1 << 40)), .fixnum(0))
+        XCTAssertEqual(try Num.expt(.fixnum(2), .fixnum(1000)), .integer(BigInt.one.shiftedLeft(1000)))
+    }
+}

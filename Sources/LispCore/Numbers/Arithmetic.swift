@@ -92,6 +92,9 @@ public enum Numeric {
         case .typeError(let datum, let expected): try rt.typeError(value(datum), expected)
         case .complexResult(let what):
             try rt.error("\(what): the result would be a complex number, which CommLisp does not support.")
+        case .tooLarge:
+            try rt.signalError(rt.makeCondition(StandardConditions.simpleStorageCondition,
+                message: "\(op): the result would have more than \(Num.maxBits) bits"))
         case .divisionByZero: cls = StandardConditions.divisionByZero
         case .floatingPointOverflow: cls = StandardConditions.floatingPointOverflow
         case .floatingPointInvalid: cls = StandardConditions.floatingPointInvalid

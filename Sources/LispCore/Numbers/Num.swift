@@ -12,6 +12,9 @@ import Darwin
 #endif
 
 public enum Num: Hashable, Sendable, CustomStringConvertible {
+    /// Largest integer result (in bits) the operations will try to build: 2^28 bits = 32 MiB.
+    public static let maxBits = 1 << 28
+
     case fixnum(Int)
     case bignum(BigInt)
     case ratio(BigInt, BigInt)
@@ -121,6 +124,9 @@ public enum NumError: Error, Equatable, Sendable {
     case typeError(datum: Num, expected: String)
     /// The CL result would be a complex number (unsupported), e.g. (sqrt -4).
     case complexResult(String)
+    /// The exact result would be absurdly large (more than `Num.maxBits` bits): SBCL would
+    /// exhaust its heap; we signal a STORAGE-CONDITION instead of trying.
+    case tooLarge
 }
 
 // MARK: - float/rational conversion helpers

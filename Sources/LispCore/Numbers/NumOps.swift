@@ -355,6 +355,17 @@ extension Num {
             if base0.isZero { throw .divisionByZero }
             return try reciprocal(try intexp(base0, -power0))
         }
+        if base0.isRational, let p = power0.asInt {
+            // estimated result size: bits(base) * p
+            var bits = 0
+            switch base0 {
+            case .fixnum(let v): bits = v == 0 || v == 1 || v == -1 ? 0 : 64 - v.magnitude.leadingZeroBitCount - 1
+            case .bignum(let b): bits = b.magnitudeBitWidth
+            case .ratio(let n, let d): bits = Swift.max(n.magnitudeBitWidth, d.magnitudeBitWidth)
+            default: break
+            }
+            if bits > 0 && p.multipliedReportingOverflow(by: bits).overflow || bits * p > Num.maxBits { throw .tooLarge }
+        }
         if case .fixnum(2) = base0, let p = power0.asInt { return integer(BigInt.one.shiftedLeft(p)) }
         if base0.isRational, let p = power0.asInt {
             switch base0 {
@@ -367,7 +378,7 @@ extension Num {
             // exponent beyond Int: only 0, 1, -1 bases are representable
             if case .fixnum(let v) = base0, v == 0 || v == 1 { return base0 }
             if case .fixnum(-1) = base0 { return .fixnum(power0.isOdd ? -1 : 1) }
-            throw .floatingPointOverflow
+            throw .tooLarge
         }
         var base = base0
         var power = power0
@@ -578,7 +589,7 @@ extension Num {
         guard let c = n.asInt else {
             let v = try needInteger(a)
             if n.negative || v.isZero { return .fixnum(v.negative ? -1 : 0) }
-            throw .floatingPointOverflow  // cannot represent
+            throw .tooLarge
         }
         if case .fixnum(let x) = a {
             if c <= 0 { return .fixnum(c <= -64 ? (x < 0 ? -1 : 0) : x >> -c) }
@@ -588,7 +599,9 @@ extension Num {
             }
             if x == 0 { return .fixnum(0) }
         }
-        return integer(try needInteger(a).ash(c))
+        let v = try needInteger(a)
+        if c > 0 && !v.isZero && v.magnitudeBitWidth + c > Num.maxBits { throw .tooLarge }
+        return integer(v.ash(c))
     }
 
     public static func integerLength(_ a: Num) throws(NumError) -> Int {
