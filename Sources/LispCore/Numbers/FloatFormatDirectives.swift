@@ -11,6 +11,9 @@ import Darwin
 #endif
 
 extension FloatFormat {
+    /// `n` copies of `c` (none when n <= 0, like DOTIMES).
+    static func rep(_ c: Character, _ n: Int) -> String { n > 0 ? String(repeating: c, count: n) : "" }
+    static func rep(_ c: String, _ n: Int) -> String { n > 0 ? String(repeating: c, count: n) : "" }
 
     /// ~w,d,k,overflowchar,padcharF. Returns the text and whether the field overflowed
     /// (FORMAT ~G needs that).
@@ -33,10 +36,10 @@ extension FloatFormat {
             }
         }
         if let w = w, spaceleft! < 0, let ovf = ovf {
-            return (String(repeating: ovf, count: w), true)
+            return (rep(ovf, w), true)
         }
         var out = ""
-        if w != nil && spaceleft! > 0 { out += String(repeating: pad, count: spaceleft!) }
+        if w != nil && spaceleft! > 0 { out += rep(pad, spaceleft!) }
         if b.negative { out += "-" } else if atsign { out += "+" }
         if lpoint { out += "0" }
         out += r.string
@@ -107,7 +110,7 @@ extension FloatFormat {
             if atsign || b.negative { spaceleft! -= 1 }
         }
         if let w = w, let ovf = ovf, let e = e, elen > e {
-            return String(repeating: ovf, count: w)
+            return rep(ovf, w)
         }
         let fdig: Int? = d.map { k > 0 ? $0 - k + 1 : $0 }
         let fmin: Int? = k < 0 ? 1 : fdig
@@ -125,17 +128,17 @@ extension FloatFormat {
             }
         }
         if let w = w, spaceleft! < 0, let ovf = ovf {
-            return String(repeating: ovf, count: w)
+            return rep(ovf, w)
         }
         var out = ""
-        if w != nil && spaceleft! > 0 { out += String(repeating: pad, count: spaceleft!) }
+        if w != nil && spaceleft! > 0 { out += rep(pad, spaceleft!) }
         if b.negative { out += "-" } else if atsign { out += "+" }
         if lpoint { out += "0" }
         out += r.string
         if tpoint { out += "0" }
         out += marker.map { String($0) } ?? exponentMarkerChar(b, defaultIsDouble)
         out += expt < 0 ? "-" : "+"
-        if let e = e, e > estr.count { out += String(repeating: "0", count: e - estr.count) }
+        if let e = e, e > estr.count { out += rep("0", e - estr.count) }
         out += estr
         return out
     }
@@ -160,7 +163,7 @@ extension FloatFormat {
             let (text, overflowed) = formatFixed(b, w: ww, d: dd, k: nil, ovf: ovf, pad: pad,
                                                  atsign: atsign, defaultIsDouble: defaultIsDouble)
             let c: Character = overflowed ? (ovf ?? " ") : " "
-            return text + String(repeating: c, count: ee)
+            return text + rep(c, ee)
         }
         return formatExponential(b, w: w, d: d, e: e, k: k ?? 1, ovf: ovf, pad: pad, marker: marker,
                                  atsign: atsign, defaultIsDouble: defaultIsDouble)
@@ -177,9 +180,9 @@ extension FloatFormat {
         var out = ""
         if colon { out += sign }
         let padN = w - sign.count - Swift.max(n, r.pointIndex) - 1 - d
-        if padN > 0 { out += String(repeating: pad, count: padN) }
+        if padN > 0 { out += rep(pad, padN) }
         if !colon { out += sign }
-        if n - r.pointIndex > 0 { out += String(repeating: "0", count: n - r.pointIndex) }
+        if n - r.pointIndex > 0 { out += rep("0", n - r.pointIndex) }
         out += r.string
         return out
     }
