@@ -355,5 +355,19 @@ final class NumberBuiltinsTests: XCTestCase {
 (random-state-p *random-state*)	T
 (random-state-p (make-random-state t))	T
 (random 0)	ERROR SIMPLE-TYPE-ERROR
+(exp (complex 0 1))	#C(0.5403023 0.84147096)
+(exp (complex 1.0d0 2.0d0))	#C(-1.1312043837568135d0 2.4717266720048188d0)
+(log (complex 0 1))	#C(0.0 1.5707964)
+(log (complex 3 4))	#C(1.609438 0.9272952)
+(sin (complex 1 1))	#C(1.2984576 0.63496387)
+(cos (complex 1.0 1.0))	#C(0.83373 -0.9888977)
+(sinh (complex 1 1))	#C(0.63496387 1.2984576)
+(cosh (complex 0.5d0 1))	#C(0.6092589091577942d0 0.4384865798925953d0)
+(* 2.0 (complex 1.0 -0.0))	#C(2.0 -0.0)
+(+ (complex 1.0 -0.0) 1)	#C(2.0 0.0)
+(- 1 (complex 1 2))	#C(0 -2)
+(/ (complex 4 6) 2)	#C(2 3)
+(* (complex 1 2) 3)	#C(3 6)
+(+ 1/2 (complex 1/2 1/3))	#C(1 1/3)
 """#
 }

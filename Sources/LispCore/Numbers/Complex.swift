@@ -82,7 +82,18 @@ extension Numeric {
     /// Binary arithmetic when at least one operand is not a real (complex or a type error).
     static func complexOp(_ rt: Runtime, _ op: String, _ a: Value, _ b: Value) throws(Unwind) -> Value {
         let (ar, ai) = try parts(rt, a), (br, bi) = try parts(rt, b)
+        let aReal = toNum(a) != nil, bReal = toNum(b) != nil
         do throws(NumError) {
+            // SBCL multiplies/divides the parts directly by a real operand (+ and - add a zero part)
+            if aReal || bReal {
+                switch op {
+                case "*":
+                    return aReal ? makeComplex(try Num.mul(ar, br), try Num.mul(ar, bi))
+                                 : makeComplex(try Num.mul(ar, br), try Num.mul(ai, br))
+                case "/" where bReal: return makeComplex(try Num.div(ar, br), try Num.div(ai, br))
+                default: break
+                }
+            }
             switch op {
             case "+": return makeComplex(try Num.add(ar, br), try Num.add(ai, bi))
             case "-": return makeComplex(try Num.sub(ar, br), try Num.sub(ai, bi))
@@ -174,6 +185,37 @@ extension Numeric {
         let wr = pr.asDouble * lr - pi.asDouble * li, wi = pr.asDouble * li + pi.asDouble * lr
         let e = Glibc.exp(wr)
         return floatComplex(e * cos(wi), e * sin(wi), double: isD)
+    }
+}
+
+extension Numeric {
+    /// EXP LOG SIN COS SINH COSH of a complex argument, by SBCL's formulas on the parts
+    /// (so single-float parts give single-float arithmetic as in SBCL). nil for other names.
+    static func complexFunction(_ rt: Runtime, _ name: String, _ z: LispComplex) throws(Unwind) -> Value? {
+        let x = z.real, y = z.imag
+        do throws(NumError) {
+            switch name {
+            case "SIN":
+                return makeComplex(try Num.mul(try Num.sin(x), try Num.cosh(y)), try Num.mul(try Num.cos(x), try Num.sinh(y)))
+            case "COS":
+                return makeComplex(try Num.mul(try Num.cos(x), try Num.cosh(y)),
+                                   try Num.negate(try Num.mul(try Num.sin(x), try Num.sinh(y))))
+            case "SINH":
+                return makeComplex(try Num.mul(try Num.sinh(x), try Num.cos(y)), try Num.mul(try Num.cosh(x), try Num.sin(y)))
+            case "COSH":
+                return makeComplex(try Num.mul(try Num.cosh(x), try Num.cos(y)), try Num.mul(try Num.sinh(x), try Num.sin(y)))
+            case "EXP":
+                let e = try Num.exp(x)
+                return makeComplex(try Num.mul(e, try Num.cos(y)), try Num.mul(e, try Num.sin(y)))
+            case "LOG":
+                let isD = z.isDouble
+                let re = Glibc.log(hypot(x.asDouble, y.asDouble)), im = atan2(y.asDouble, x.asDouble)
+                return floatComplex(re, im, double: isD)
+            default: return nil
+            }
+        } catch {
+            try fail(rt, error, name, [.object(z)])
+        }
     }
 }
 

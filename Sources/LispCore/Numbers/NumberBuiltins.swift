@@ -193,6 +193,9 @@ enum NumberBuiltins {
         }
         func unary(_ name: String, _ f: @escaping (Num) throws(NumError) -> Num, _ expected: String = "NUMBER") {
             rt.def1(name) { rt, x throws(Unwind) in
+                if case .object(let o) = x, let z = o as? LispComplex, let v = try N.complexFunction(rt, name, z) {
+                    return v
+                }
                 let n = try N.num(rt, x, expected)
                 return try N.op(rt, name, [x]) { () throws(NumError) in try f(n) }
             }
@@ -235,6 +238,8 @@ enum NumberBuiltins {
             }
         }
         rt.defN("LOG", 1, 2) { rt, args throws(Unwind) in
+            if args.count == 1, case .object(let o) = args[0], let z = o as? LispComplex,
+               let v = try N.complexFunction(rt, "LOG", z) { return v }
             let x = try N.num(rt, args[0])
             if args.count == 1 {
                 if x.sign < 0 || (x.isFloat && x.asDouble < 0) { return N.complexLogNegative(x) }
