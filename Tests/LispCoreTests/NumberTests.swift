@@ -320,3 +320,17 @@ final class NumberLimitTests: XCTestCase {
         XCTAssertEqual(try Num.expt(.fixnum(2), .fixnum(1000)), .integer(BigInt.one.shiftedLeft(1000)))
     }
 }
+
+final class NumberComplexEqlTests: XCTestCase {
+    func testEqlAndHash() {
+        func c(_ v: Value) -> LispComplex { if case .object(let o) = v { return o as! LispComplex }; fatalError() }
+        let a = c(Numeric.makeComplex(.fixnum(1), .ratio(BigInt(1), BigInt(2))))
+        let b = c(Numeric.makeComplex(.fixnum(1), .ratio(BigInt(1), BigInt(2))))
+        XCTAssertTrue(a.eql(b)); XCTAssertEqual(a.eqlHash, b.eqlHash)
+        let z1 = c(Numeric.makeComplex(.single(0), .single(1))), z2 = c(Numeric.makeComplex(.single(-0.0), .single(1)))
+        XCTAssertFalse(z1.eql(z2))
+        let d = c(Numeric.makeComplex(.double(0), .double(1)))
+        XCTAssertFalse(z1.eql(d))
+        XCTAssertTrue(Numeric.makeComplex(.fixnum(3), .fixnum(0)).isNumber)  // canonicalised to 3
+    }
+}

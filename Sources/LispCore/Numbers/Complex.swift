@@ -28,6 +28,35 @@ public final class LispComplex: LispObject {
         return true
     }
 
+    /// CL EQL on complexes: parts of the same type and value (floats by bit pattern).
+    public func eql(_ other: LispComplex) -> Bool {
+        LispComplex.partEql(real, other.real) && LispComplex.partEql(imag, other.imag)
+    }
+
+    /// A hash consistent with `eql` (for EQL/EQUAL hash tables and SXHASH).
+    public var eqlHash: Int {
+        var h = Hasher()
+        LispComplex.hashPart(real, &h); LispComplex.hashPart(imag, &h)
+        return h.finalize()
+    }
+
+    static func partEql(_ a: Num, _ b: Num) -> Bool {
+        switch (a, b) {
+        case (.single(let x), .single(let y)): return x.bitPattern == y.bitPattern
+        case (.double(let x), .double(let y)): return x.bitPattern == y.bitPattern
+        case (.single, _), (_, .single), (.double, _), (_, .double): return false
+        default: return a == b  // rationals: normalised, so structural equality is eql
+        }
+    }
+
+    static func hashPart(_ a: Num, _ h: inout Hasher) {
+        switch a {
+        case .single(let x): h.combine(1); h.combine(x.bitPattern)
+        case .double(let x): h.combine(2); h.combine(x.bitPattern)
+        default: h.combine(3); h.combine(a)
+        }
+    }
+
     var isDouble: Bool {
         if case .double = real { return true }
         if case .double = imag { return true }
