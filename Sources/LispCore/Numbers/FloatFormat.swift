@@ -77,18 +77,17 @@ public enum FloatFormat {
     // MARK: digit generation
 
     static let ten = BigInt(10)
-    nonisolated(unsafe) static var pow10Cache: [BigInt] = [BigInt.one]
+    /// 10^0 ... 10^399, built once (static let initialisation is thread-safe).
+    static let pow10Table: [BigInt] = {
+        var t = [BigInt.one]
+        t.reserveCapacity(400)
+        for _ in 1..<400 { t.append(t[t.count - 1] * BigInt(10)) }
+        return t
+    }()
 
     static func pow10(_ n: Int) -> BigInt {
         precondition(n >= 0)
-        if n < 400 {
-            if n < pow10Cache.count { return pow10Cache[n] }
-            var c = pow10Cache
-            while c.count <= n { c.append(c[c.count - 1] * ten) }
-            pow10Cache = c
-            return c[n]
-        }
-        return ten.power(n)
+        return n < 400 ? pow10Table[n] : ten.power(n)
     }
 
     static func pow2(_ n: Int) -> BigInt { BigInt.one.shiftedLeft(n) }
