@@ -50,7 +50,7 @@ public final class CompiledLambda {
     /// Run this lambda with `argc` arguments at `fp` (the new frame's base).
     @inline(__always)
     func invoke(_ rt: Runtime, _ fn: LispFunction, _ captures: [Box], _ fp: Frame, _ argc: Int) throws(Unwind) -> Value {
-        if fp + frameSize >= rt.stackEnd { try rt.stackExhausted() }
+        if fp + frameSize >= rt.stackLimit { try rt.stackExhausted() }
         let d = rt.depth + 1
         if d > rt.maxDepth { try rt.stackExhausted() }
         rt.depth = d

@@ -33,7 +33,7 @@ public final class Compiler {
         precondition(captureSlots.isEmpty, "top-level form cannot capture")
         return { (rt: Runtime) throws(Unwind) -> Value in
             let fp = rt.sp
-            if fp + frameSize >= rt.stackEnd { try rt.stackExhausted() }
+            if fp + frameSize >= rt.stackLimit { try rt.stackExhausted() }
             rt.sp = fp + frameSize
             defer { rt.sp = fp }
             return try code(rt, fp)
@@ -251,7 +251,7 @@ public final class Compiler {
         default:
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let base = rt.sp
-                if base + args.count >= rt.stackEnd { try rt.stackExhausted() }
+                if base + args.count >= rt.stackLimit { try rt.stackExhausted() }
                 for (i, a) in args.enumerated() {
                     let v = try a.run(rt, fp)
                     base[i] = v
@@ -269,7 +269,7 @@ public final class Compiler {
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let f = try fnCode(rt, fp)
             let base = rt.sp
-            if base + args.count >= rt.stackEnd { try rt.stackExhausted() }
+            if base + args.count >= rt.stackLimit { try rt.stackExhausted() }
             for (i, a) in args.enumerated() {
                 let v = try a.run(rt, fp)
                 base[i] = v

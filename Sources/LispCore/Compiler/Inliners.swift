@@ -60,8 +60,7 @@ extension Compiler {
                 if mv { rt.nvals = 1 }
                     let x = try a(rt, fp), y = try b(rt, fp)
                     if case .fixnum(let i) = x, case .fixnum(let j) = y { return fast(i, j) ? .t : .null }
-                    if !x.isNumber { try rt.typeError(x, "REAL") }
-                    if !y.isNumber { try rt.typeError(y, "REAL") }
+                    if name == "=" { return try Numeric.numEqual(rt, x, y) ? .t : .null }
                     return slow(try Numeric.compare(rt, x, y)) ? .t : .null
                 })
             }

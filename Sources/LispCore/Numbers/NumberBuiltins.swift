@@ -1,9 +1,6 @@
 // The CL number functions. Semantics live in NumOps.swift (Num); this file checks argument
 // types, folds variadic calls and maps NumError to conditions via Numeric.
 
-/// Bootstrap.swift registers `NumberBuiltinsCore.register` (the name of the earlier stub).
-typealias NumberBuiltinsCore = NumberBuiltins
-
 enum NumberBuiltins {
     static func register(_ rt: Runtime) {
         registerArithmetic(rt)

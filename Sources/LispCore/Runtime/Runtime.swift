@@ -11,6 +11,9 @@ public final class Runtime {
     // MARK: value stack
     public let stackBase: UnsafeMutablePointer<Value>
     public let stackEnd: UnsafeMutablePointer<Value>
+    /// Where frames may grow to; lowered below `stackEnd` to keep a reserve for handlers.
+    public var stackLimit: UnsafeMutablePointer<Value>
+    var inStackReserve = false
     public var sp: UnsafeMutablePointer<Value>
     let stackCapacity: Int
 
@@ -61,6 +64,7 @@ public final class Runtime {
         stackBase = .allocate(capacity: stackSize)
         stackBase.initialize(repeating: .null, count: stackSize)
         stackEnd = stackBase + (stackSize - 64)
+        stackLimit = stackBase + (stackSize - 65536)
         sp = stackBase
         mv = .allocate(capacity: Runtime.multipleValuesLimit)
         mv.initialize(repeating: .null, count: Runtime.multipleValuesLimit)
@@ -118,7 +122,7 @@ public final class Runtime {
     /// Call `fn` with arguments taken from a Swift array.
     public func apply(_ fn: LispFunction, _ args: [Value]) throws(Unwind) -> Value {
         let base = sp
-        if base + args.count >= stackEnd { try stackExhausted() }
+        if base + args.count >= stackLimit { try stackExhausted() }
         for (i, a) in args.enumerated() { base[i] = a }
         sp = base + args.count
         defer { sp = base }
@@ -191,9 +195,23 @@ public final class Runtime {
         try signalError(programError("invalid number of arguments to \(printString(fn.name)): \(argc)"))
     }
 
+    /// Signal `storage-condition` for runaway recursion. Handlers need stack to run on, so the
+    /// limits are relaxed by a reserve while the condition is being signalled (as SBCL does with
+    /// its guard page), and restored when the signal unwinds.
     public func stackExhausted() throws(Unwind) -> Never {
-        try signalError(makeCondition(StandardConditions.storageCondition,
-                                      message: "Control stack exhausted (deep recursion)"))
+        if inStackReserve { throw .abortToToplevel }
+        inStackReserve = true
+        let savedMax = maxDepth
+        maxDepth += 2000
+        let savedEnd = stackLimit
+        stackLimit = stackEnd
+        defer {
+            maxDepth = savedMax
+            stackLimit = savedEnd
+            inStackReserve = false
+        }
+        try signalError(makeCondition(StandardConditions.simpleStorageCondition,
+                                      message: "Control stack exhausted (no more space for function call frames)."))
     }
 
     /// Interrupt / poll check at call entry and loop back-edges.
