@@ -12,7 +12,8 @@ public final class CompiledLambda {
     /// Only required parameters: argument count check and nothing else.
     let simple: Bool
     var frameSize = 0
-    var captureSlots: [Int] = []
+    var captureSlots: [Int] = [] { didSet { hasCaptures = !captureSlots.isEmpty } }
+    var hasCaptures = false
     var body: Code = { _, _ in .null }
     /// Lambda list as written (for `describe`, error messages).
     let lambdaList: Value
@@ -67,7 +68,7 @@ public final class CompiledLambda {
         } else {
             try bindArguments(rt, fn, fp, argc)
         }
-        if !captureSlots.isEmpty {
+        if hasCaptures {
             for i in 0..<captureSlots.count { fp[captureSlots[i]] = .box(captures[i]) }
         }
         return try body(rt, fp)

@@ -218,8 +218,12 @@ public final class Compiler {
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let x = try a0(rt, fp)
                 guard let fn = sym.function else { try rt.undefinedFunction(sym) }
-                if case .native1(let f) = fn.kind { rt.nvals = 1; return try f(rt, x) }
                 let base = rt.sp
+                if let lam = fn.lambda {
+                    base[0] = x
+                    return try lam.invoke(rt, fn, fn.captures, base, 1)
+                }
+                if case .native1(let f) = fn.kind { rt.nvals = 1; return try f(rt, x) }
                 base[0] = x
                 return try rt.invoke(fn, base, 1)
             }
@@ -229,8 +233,13 @@ public final class Compiler {
                 let x = try a0(rt, fp)
                 let y = try a1(rt, fp)
                 guard let fn = sym.function else { try rt.undefinedFunction(sym) }
-                if case .native2(let f) = fn.kind { rt.nvals = 1; return try f(rt, x, y) }
                 let base = rt.sp
+                if let lam = fn.lambda {
+                    base[0] = x
+                    base[1] = y
+                    return try lam.invoke(rt, fn, fn.captures, base, 2)
+                }
+                if case .native2(let f) = fn.kind { rt.nvals = 1; return try f(rt, x, y) }
                 base[0] = x
                 base[1] = y
                 return try rt.invoke(fn, base, 2)
