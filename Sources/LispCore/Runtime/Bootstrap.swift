@@ -121,7 +121,6 @@ enum BuiltinModules {
         StreamBuiltins.register,
         NumberBuiltinsCore.register,
         MacroSupport.register,
-        SequenceStubs.register,
         QuitBuiltins.register,
         NumberLibrary.register,
         SequenceLibrary.register,
