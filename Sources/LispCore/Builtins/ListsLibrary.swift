@@ -16,11 +16,11 @@ enum ListsLibrary {
             var fast = x, slow = x
             while true {
                 guard case .cons(let f1) = fast else {
-                    if !fast.isNil { try rt.typeError(x, "LIST") }
+                    if !fast.isNil { try rt.typeError(fast, "LIST") }
                     return .fixnum(n)
                 }
                 guard case .cons(let f2) = f1.cdr else {
-                    if !f1.cdr.isNil { try rt.typeError(x, "LIST") }
+                    if !f1.cdr.isNil { try rt.typeError(f1.cdr, "LIST") }
                     return .fixnum(n + 1)
                 }
                 fast = f2.cdr
@@ -126,7 +126,7 @@ enum ListsLibrary {
                     if try rt.funcall(f, try k.keyOf(rt, c.car)).isTrue != negate { return p }
                     p = c.cdr
                 }
-                if !p.isNil { try rt.typeError(args[1], "LIST") }
+                if !p.isNil { try rt.typeError(p, "LIST") }
                 return .null
             }
         }
@@ -145,7 +145,7 @@ enum ListsLibrary {
                     p = c.cdr
                 }
             }
-            if !p.isNil { try rt.typeError(args[1], "LIST") }
+            if !p.isNil { try rt.typeError(p, "LIST") }
             return .null
         }
         rt.defN("GET-PROPERTIES", 2, 2, mv: true) { rt, args throws(Unwind) in
@@ -336,15 +336,17 @@ enum ListsLibrary {
             }
             return .cons(Cons(args[0], args[1]))
         }
+        // Result orders follow SBCL (elements are pushed onto the result).
         for name in ["UNION", "NUNION"] {
             rt.defN(name, 2, -1) { rt, args throws(Unwind) in
                 let k = try SeqKeys(rt, args, from: 2, .tests, name)
                 let a = try rt.listItems(args[0]), b = try rt.listItems(args[1])
-                let ka = try keyedItems(rt, a, k), kb = try keyedItems(rt, b, k)
-                // SBCL order: elements of the first list not in the second, then the second list.
-                var out: [Value] = []
-                for i in 0..<a.count where !(try memberKeyed(rt, ka[i], b, kb, k)) { out.append(a[i]) }
-                return listFrom(out, tail: args[1])
+                // Push the elements of the longer list missing from the shorter one onto the shorter.
+                let (short, long, shortList) = a.count < b.count ? (a, b, args[0]) : (b, a, args[1])
+                let ks = try keyedItems(rt, short, k), kl = try keyedItems(rt, long, k)
+                var res = shortList
+                for i in 0..<long.count where !(try memberKeyed(rt, kl[i], short, ks, k)) { res = .cons(Cons(long[i], res)) }
+                return res
             }
         }
         for name in ["INTERSECTION", "NINTERSECTION"] {
@@ -352,19 +354,20 @@ enum ListsLibrary {
                 let k = try SeqKeys(rt, args, from: 2, .tests, name)
                 let a = try rt.listItems(args[0]), b = try rt.listItems(args[1])
                 let ka = try keyedItems(rt, a, k), kb = try keyedItems(rt, b, k)
-                var out: [Value] = []
-                for i in 0..<a.count where try memberKeyed(rt, ka[i], b, kb, k) { out.append(a[i]) }
-                return listFrom(out)
+                var res: Value = .null
+                for i in 0..<a.count where try memberKeyed(rt, ka[i], b, kb, k) { res = .cons(Cons(a[i], res)) }
+                return res
             }
         }
         for name in ["SET-DIFFERENCE", "NSET-DIFFERENCE"] {
             rt.defN(name, 2, -1) { rt, args throws(Unwind) in
                 let k = try SeqKeys(rt, args, from: 2, .tests, name)
                 let a = try rt.listItems(args[0]), b = try rt.listItems(args[1])
+                if b.isEmpty { return args[0] }
                 let ka = try keyedItems(rt, a, k), kb = try keyedItems(rt, b, k)
-                var out: [Value] = []
-                for i in 0..<a.count where !(try memberKeyed(rt, ka[i], b, kb, k)) { out.append(a[i]) }
-                return listFrom(out)
+                var res: Value = .null
+                for i in 0..<a.count where !(try memberKeyed(rt, ka[i], b, kb, k)) { res = .cons(Cons(a[i], res)) }
+                return res
             }
         }
         for name in ["SET-EXCLUSIVE-OR", "NSET-EXCLUSIVE-OR"] {
@@ -374,7 +377,6 @@ enum ListsLibrary {
                 let ka = try keyedItems(rt, a, k), kb = try keyedItems(rt, b, k)
                 var out: [Value] = []
                 for i in 0..<a.count where !(try memberKeyed(rt, ka[i], b, kb, k)) { out.append(a[i]) }
-                // For the reverse direction the test's argument order is (b-elt, a-elt) per CLHS; eql is symmetric.
                 for j in 0..<b.count {
                     var found = false
                     for i in 0..<a.count where try (k.test == nil && k.testNot == nil ? eql(ka[i], kb[j]) : k.same(rt, ka[i], kb[j])) {
@@ -383,7 +385,7 @@ enum ListsLibrary {
                     }
                     if !found { out.append(b[j]) }
                 }
-                return listFrom(out)
+                return name == "NSET-EXCLUSIVE-OR" ? listFrom(out) : listFrom(out.reversed())
             }
         }
         rt.defN("SUBSETP", 2, -1) { rt, args throws(Unwind) in
