@@ -58,7 +58,7 @@ enum CharactersLibrary {
         if up.contains(" ") { return nil }
         if nameTable == nil {
             var t: [String: UInt32] = [:]
-            var v: UInt32 = 160
+            var v: UInt32 = 33
             while v < 0x110000 {
                 if let s = Unicode.Scalar(v), let n = s.properties.name { t[n] = v }
                 v += 1
