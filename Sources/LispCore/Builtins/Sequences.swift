@@ -218,16 +218,40 @@ enum SequencesLibrary {
             let seq = args[1]
             var acc: Value? = k.initialValue
             if k.fromEnd {
-                try SeqLib.scan(rt, seq, k.start, k.end, fromEnd: true) { _, x throws(Unwind) in
-                    let v = try k.keyOf(rt, x)
+                let xs = try SeqLib.items(rt, seq, k.start, k.end)
+                var i = xs.count - 1
+                while i >= 0 {
+                    let v = try k.keyOf(rt, xs[i])
                     if let a = acc { acc = try rt.funcall(f, v, a) } else { acc = v }
-                    return false
+                    i -= 1
+                }
+            } else if seq.isList {
+                var p = seq
+                var i = 0
+                while i < k.start {
+                    guard case .cons(let c) = p else { try SeqLib.badBounds(rt, k.start, k.end, i, seq) }
+                    p = c.cdr
+                    i += 1
+                }
+                let limit = k.end ?? Int.max
+                while i < limit {
+                    guard case .cons(let c) = p else {
+                        if !p.isNil { try rt.typeError(p, "LIST") }
+                        if k.end != nil { try SeqLib.badBounds(rt, k.start, k.end, i, seq) }
+                        break
+                    }
+                    let v = k.key == nil ? c.car : try rt.funcall(k.key!, c.car)
+                    if let a = acc { acc = try rt.funcall(f, a, v) } else { acc = v }
+                    p = c.cdr
+                    i += 1
                 }
             } else {
-                try SeqLib.scan(rt, seq, k.start, k.end, fromEnd: false) { _, x throws(Unwind) in
-                    let v = try k.keyOf(rt, x)
+                let e = try SeqLib.bounds(rt, k.start, k.end, try SeqLib.length(rt, seq), seq)
+                var i = k.start
+                while i < e {
+                    let v = try k.keyOf(rt, SeqLib.vget(seq, i))
                     if let a = acc { acc = try rt.funcall(f, a, v) } else { acc = v }
-                    return false
+                    i += 1
                 }
             }
             if let a = acc {
@@ -316,30 +340,16 @@ enum SequencesLibrary {
                                                       : [.key, .start, .end, .fromEnd]
             rt.defN("FIND" + suffix, 2, -1) { rt, args throws(Unwind) in
                 let (m, k) = try matcher(rt, args, flavour, allowed, "FIND" + suffix)
-                var found: Value = .null
-                try SeqLib.scan(rt, args[1], k.start, k.end, fromEnd: k.fromEnd) { _, x throws(Unwind) in
-                    if try m.matches(rt, x) { found = x; return true }
-                    return false
-                }
-                return found
+                return try SeqLib.firstMatch(rt, args[1], k.start, k.end, fromEnd: k.fromEnd, m)?.1 ?? .null
             }
             rt.defN("POSITION" + suffix, 2, -1) { rt, args throws(Unwind) in
                 let (m, k) = try matcher(rt, args, flavour, allowed, "POSITION" + suffix)
-                var found: Value = .null
-                try SeqLib.scan(rt, args[1], k.start, k.end, fromEnd: k.fromEnd) { i, x throws(Unwind) in
-                    if try m.matches(rt, x) { found = .fixnum(i); return true }
-                    return false
-                }
-                return found
+                if let (i, _) = try SeqLib.firstMatch(rt, args[1], k.start, k.end, fromEnd: k.fromEnd, m) { return .fixnum(i) }
+                return .null
             }
             rt.defN("COUNT" + suffix, 2, -1) { rt, args throws(Unwind) in
                 let (m, k) = try matcher(rt, args, flavour, allowed, "COUNT" + suffix)
-                var n = 0
-                try SeqLib.scan(rt, args[1], k.start, k.end, fromEnd: k.fromEnd) { _, x throws(Unwind) in
-                    if try m.matches(rt, x) { n += 1 }
-                    return false
-                }
-                return .fixnum(n)
+                return .fixnum(try SeqLib.countMatches(rt, args[1], k.start, k.end, m))
             }
         }
         rt.defN("SEARCH", 2, -1) { rt, args throws(Unwind) in

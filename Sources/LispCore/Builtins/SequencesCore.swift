@@ -133,6 +133,9 @@ struct Matcher {
         self.keys = keys
     }
 
+    /// True when the criterion is plain EQL against `item` with no key.
+    var isPlainEql: Bool { pred == nil && keys.key == nil && keys.test == nil && keys.testNot == nil }
+
     @inline(__always) func matches(_ rt: Runtime, _ elem: Value) throws(Unwind) -> Bool {
         let e = keys.key == nil ? elem : try rt.funcall(keys.key!, elem)
         if let p = pred { return try rt.funcall(p, e).isTrue != negate }
@@ -353,6 +356,127 @@ enum SeqLib {
             }
         default: try rt.typeError(seq, "SEQUENCE")
         }
+    }
+
+    /// Index and element of the first (last, when `fromEnd`) element in `[start, end)` satisfying `m`.
+    static func firstMatch(_ rt: Runtime, _ seq: Value, _ start: Int, _ end: Int?, fromEnd: Bool,
+                           _ m: Matcher) throws(Unwind) -> (Int, Value)? {
+        let plain = m.isPlainEql
+        let item = m.item
+        switch seq {
+        case .null, .cons:
+            var p = seq
+            var i = 0
+            while i < start {
+                guard case .cons(let c) = p else { try badBounds(rt, start, end, i, seq) }
+                p = c.cdr
+                i += 1
+            }
+            var found: (Int, Value)? = nil
+            let limit = end ?? Int.max
+            while i < limit {
+                guard case .cons(let c) = p else {
+                    if !p.isNil { try rt.typeError(p, "LIST") }
+                    if end != nil { try badBounds(rt, start, end, i, seq) }
+                    break
+                }
+                let x = c.car
+                if plain ? eql(item, x) : try m.matches(rt, x) {
+                    found = (i, x)
+                    if !fromEnd { return found }
+                }
+                p = c.cdr
+                i += 1
+            }
+            return found
+        case .string(let s):
+            let e = try bounds(rt, start, end, s.count, seq)
+            if plain {
+                guard case .character(let ch) = item else { return nil }
+                if fromEnd {
+                    var i = e - 1
+                    while i >= start { if s[i] == ch { return (i, item) }; i -= 1 }
+                } else {
+                    var i = start
+                    while i < e { if s[i] == ch { return (i, item) }; i += 1 }
+                }
+                return nil
+            }
+            if fromEnd {
+                var i = e - 1
+                while i >= start { let x = Value.character(s[i]); if try m.matches(rt, x) { return (i, x) }; i -= 1 }
+            } else {
+                var i = start
+                while i < e { let x = Value.character(s[i]); if try m.matches(rt, x) { return (i, x) }; i += 1 }
+            }
+            return nil
+        case .vector, .bytes:
+            let e = try bounds(rt, start, end, try length(rt, seq), seq)
+            if fromEnd {
+                var i = e - 1
+                while i >= start {
+                    let x = vget(seq, i)
+                    if plain ? eql(item, x) : try m.matches(rt, x) { return (i, x) }
+                    i -= 1
+                }
+            } else {
+                var i = start
+                while i < e {
+                    let x = vget(seq, i)
+                    if plain ? eql(item, x) : try m.matches(rt, x) { return (i, x) }
+                    i += 1
+                }
+            }
+            return nil
+        default: try rt.typeError(seq, "SEQUENCE")
+        }
+    }
+
+    /// Number of elements in `[start, end)` satisfying `m`.
+    static func countMatches(_ rt: Runtime, _ seq: Value, _ start: Int, _ end: Int?, _ m: Matcher) throws(Unwind) -> Int {
+        let plain = m.isPlainEql
+        let item = m.item
+        var n = 0
+        switch seq {
+        case .null, .cons:
+            var p = seq
+            var i = 0
+            while i < start {
+                guard case .cons(let c) = p else { try badBounds(rt, start, end, i, seq) }
+                p = c.cdr
+                i += 1
+            }
+            let limit = end ?? Int.max
+            while i < limit {
+                guard case .cons(let c) = p else {
+                    if !p.isNil { try rt.typeError(p, "LIST") }
+                    if end != nil { try badBounds(rt, start, end, i, seq) }
+                    break
+                }
+                if plain ? eql(item, c.car) : try m.matches(rt, c.car) { n += 1 }
+                p = c.cdr
+                i += 1
+            }
+        case .string(let s):
+            let e = try bounds(rt, start, end, s.count, seq)
+            var i = start
+            if plain {
+                guard case .character(let ch) = item else { return 0 }
+                while i < e { if s[i] == ch { n += 1 }; i += 1 }
+            } else {
+                while i < e { if try m.matches(rt, .character(s[i])) { n += 1 }; i += 1 }
+            }
+        case .vector, .bytes:
+            let e = try bounds(rt, start, end, try length(rt, seq), seq)
+            var i = start
+            while i < e {
+                let x = vget(seq, i)
+                if plain ? eql(item, x) : try m.matches(rt, x) { n += 1 }
+                i += 1
+            }
+        default: try rt.typeError(seq, "SEQUENCE")
+        }
+        return n
     }
 
     // MARK: sequence type specifiers
