@@ -308,7 +308,9 @@ enum ListsLibrary {
     // MARK: sets
 
     /// Is there an element of `list` matching `kx` (already keyed), keying the list's elements?
-    @inline(__always) static func memberKeyed(_ rt: Runtime, _ kx: Value, _ list: [Value], _ keyed: [Value], _ k: SeqKeys) throws(Unwind) -> Bool {
+    @inline(__always) static func memberKeyed(_ rt: Runtime, _ kx: Value, _ list: [Value], _ keyed: [Value], _ k: SeqKeys,
+                                              _ hashed: Set<EqlKey>? = nil) throws(Unwind) -> Bool {
+        if let h = hashed, let ek = EqlKey(kx) { return h.contains(ek) }
         if k.test == nil && k.testNot == nil {
             for y in keyed where eql(kx, y) { return true }
             return false
@@ -323,6 +325,12 @@ enum ListsLibrary {
         out.reserveCapacity(xs.count)
         for x in xs { out.append(try rt.funcall(key, x)) }
         return out
+    }
+
+    /// A hash set of `keyed` when the test is plain EQL and the list is long enough to pay.
+    static func hashSet(_ keyed: [Value], _ k: SeqKeys) -> Set<EqlKey>? {
+        guard k.test == nil && k.testNot == nil && keyed.count > 16, let ks = EqlKey.keys(keyed) else { return nil }
+        return Set(ks)
     }
 
     static func registerSets(_ rt: Runtime) {
@@ -344,8 +352,9 @@ enum ListsLibrary {
                 // Push the elements of the longer list missing from the shorter one onto the shorter.
                 let (short, long, shortList) = a.count < b.count ? (a, b, args[0]) : (b, a, args[1])
                 let ks = try keyedItems(rt, short, k), kl = try keyedItems(rt, long, k)
+                let h = hashSet(ks, k)
                 var res = shortList
-                for i in 0..<long.count where !(try memberKeyed(rt, kl[i], short, ks, k)) { res = .cons(Cons(long[i], res)) }
+                for i in 0..<long.count where !(try memberKeyed(rt, kl[i], short, ks, k, h)) { res = .cons(Cons(long[i], res)) }
                 return res
             }
         }
@@ -354,8 +363,9 @@ enum ListsLibrary {
                 let k = try SeqKeys(rt, args, from: 2, .tests, name)
                 let a = try rt.listItems(args[0]), b = try rt.listItems(args[1])
                 let ka = try keyedItems(rt, a, k), kb = try keyedItems(rt, b, k)
+                let h = hashSet(kb, k)
                 var res: Value = .null
-                for i in 0..<a.count where try memberKeyed(rt, ka[i], b, kb, k) { res = .cons(Cons(a[i], res)) }
+                for i in 0..<a.count where try memberKeyed(rt, ka[i], b, kb, k, h) { res = .cons(Cons(a[i], res)) }
                 return res
             }
         }
@@ -365,8 +375,9 @@ enum ListsLibrary {
                 let a = try rt.listItems(args[0]), b = try rt.listItems(args[1])
                 if b.isEmpty { return args[0] }
                 let ka = try keyedItems(rt, a, k), kb = try keyedItems(rt, b, k)
+                let h = hashSet(kb, k)
                 var res: Value = .null
-                for i in 0..<a.count where !(try memberKeyed(rt, ka[i], b, kb, k)) { res = .cons(Cons(a[i], res)) }
+                for i in 0..<a.count where !(try memberKeyed(rt, ka[i], b, kb, k, h)) { res = .cons(Cons(a[i], res)) }
                 return res
             }
         }
@@ -392,7 +403,8 @@ enum ListsLibrary {
             let k = try SeqKeys(rt, args, from: 2, .tests, "SUBSETP")
             let a = try rt.listItems(args[0]), b = try rt.listItems(args[1])
             let ka = try keyedItems(rt, a, k), kb = try keyedItems(rt, b, k)
-            for i in 0..<a.count where !(try memberKeyed(rt, ka[i], b, kb, k)) { return .null }
+            let h = hashSet(kb, k)
+            for i in 0..<a.count where !(try memberKeyed(rt, ka[i], b, kb, k, h)) { return .null }
             return .t
         }
     }

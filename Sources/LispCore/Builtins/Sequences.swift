@@ -501,7 +501,17 @@ enum SequencesLibrary {
                 }
                 var keep = [Bool](repeating: true, count: all.count)
                 let plainEql = k.test == nil && k.testNot == nil
-                if k.fromEnd {
+                if plainEql, e - k.start > 16, let hk = EqlKey.keys(Array(keyed[k.start..<e])) {
+                    // Hashing fast path for EQL.
+                    var seen = Set<EqlKey>()
+                    seen.reserveCapacity(hk.count)
+                    if k.fromEnd {
+                        for j in 0..<hk.count { if !seen.insert(hk[j]).inserted { keep[k.start + j] = false } }
+                    } else {
+                        var j = hk.count - 1
+                        while j >= 0 { if !seen.insert(hk[j]).inserted { keep[k.start + j] = false }; j -= 1 }
+                    }
+                } else if k.fromEnd {
                     // Keep the first occurrence: drop i if an earlier kept element matches.
                     for i in k.start..<e {
                         var j = k.start

@@ -599,3 +599,43 @@ enum SeqLib {
         }
     }
 }
+
+/// A hashable stand-in for EQL identity, for hashing fast paths (remove-duplicates, set
+/// functions). Nil for values whose EQL is by value but not cheaply hashable (bignums, ratios).
+enum EqlKey: Hashable {
+    case fix(Int)
+    case chr(UInt32)
+    case single(UInt32)
+    case double(UInt64)
+    case obj(ObjectIdentifier)
+    case null
+
+    init?(_ v: Value) {
+        switch v {
+        case .null: self = .null
+        case .fixnum(let n): self = .fix(n)
+        case .character(let c): self = .chr(c.value)
+        case .single(let f): self = .single(f.bitPattern)
+        case .double(let d): self = .double(d.bitPattern)
+        case .cons(let c): self = .obj(ObjectIdentifier(c))
+        case .symbol(let s): self = .obj(ObjectIdentifier(s))
+        case .string(let s): self = .obj(ObjectIdentifier(s))
+        case .vector(let x): self = .obj(ObjectIdentifier(x))
+        case .bytes(let x): self = .obj(ObjectIdentifier(x))
+        case .function(let x): self = .obj(ObjectIdentifier(x))
+        case .object(let x): self = .obj(ObjectIdentifier(x))
+        case .bignum, .ratio, .box: return nil
+        }
+    }
+
+    /// Keys for all of `xs`, or nil if some value is not hashable this way.
+    static func keys(_ xs: [Value]) -> [EqlKey]? {
+        var out: [EqlKey] = []
+        out.reserveCapacity(xs.count)
+        for x in xs {
+            guard let k = EqlKey(x) else { return nil }
+            out.append(k)
+        }
+        return out
+    }
+}
