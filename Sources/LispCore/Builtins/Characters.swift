@@ -177,7 +177,7 @@ enum CharactersLibrary {
         rt.def1("CHAR-INT") { rt, c throws(Unwind) in .fixnum(Int(try rt.character(c).value)) }
         rt.def1("CODE-CHAR") { rt, n throws(Unwind) in
             guard case .fixnum(let v) = n, v >= 0, v < 0x110000 else {
-                try rt.typeError(n, spec: list(.symbol(Symbol.cl("INTEGER")), .fixnum(0), .fixnum(0x10FFFF)))
+                try rt.typeError(n, spec: list(.symbol(Symbol.cl("MOD")), .fixnum(0x110000)))
             }
             if let s = Unicode.Scalar(UInt32(v)) { return .character(s) }
             return .null   // surrogate code points are not characters here

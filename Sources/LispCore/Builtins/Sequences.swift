@@ -77,7 +77,16 @@ enum SequencesLibrary {
             default: try rt.typeError(seq, "SEQUENCE")
             }
         }
-        rt.def1("REVERSE") { rt, x throws(Unwind) in try SequenceCore.reverse(rt, x) }
+        rt.def1("REVERSE") { rt, x throws(Unwind) in
+            if case .cons = x {
+                var r: Value = .null
+                var p = x
+                while case .cons(let c) = p { r = .cons(Cons(c.car, r)); p = c.cdr }
+                if !p.isNil { try rt.typeError(p, "LIST") }
+                return r
+            }
+            return try SequenceCore.reverse(rt, x)
+        }
         rt.def1("NREVERSE") { rt, x throws(Unwind) in
             switch x {
             case .null: return .null
@@ -267,7 +276,7 @@ enum SequencesLibrary {
         let len = (try? SeqLib.length(rt, seq)) ?? 0
         try rt.signalError(rt.makeCondition(StandardConditions.simpleTypeError,
                                             message: "The index \(rt.printString(i)) is too large for a sequence of length \(len).",
-                                            slots: ["DATUM": i, "EXPECTED-TYPE": list(.symbol(Symbol.cl("INTEGER")), .fixnum(0), .fixnum(Swift.max(0, len - 1)))]))
+                                            slots: ["DATUM": i, "EXPECTED-TYPE": list(.symbol(Symbol.cl("INTEGER")), .fixnum(0), .fixnum(len - 1))]))
     }
 
     static func elt(_ rt: Runtime, _ seq: Value, _ iv: Value) throws(Unwind) -> Value {
@@ -275,7 +284,10 @@ enum SequencesLibrary {
         switch seq {
         case .null, .cons:
             let cell = try ListBuiltins.nthcdr(rt, i, seq)
-            guard case .cons(let c) = cell else { try eltIndexError(rt, seq, iv) }
+            guard case .cons(let c) = cell else {
+                if !cell.isNil { try rt.typeError(cell, "LIST") }
+                try eltIndexError(rt, seq, iv)
+            }
             return c.car
         case .vector(let v): if i < v.count { return v.items[i] }
         case .string(let s): if i < s.count { return .character(s[i]) }
@@ -406,6 +418,22 @@ enum SequencesLibrary {
         }
         rt.defN("MISMATCH", 2, -1) { rt, args throws(Unwind) in
             let k = try SeqKeys(rt, args, from: 2, [.test, .testNot, .key, .fromEnd, .start1, .end1, .start2, .end2], "MISMATCH")
+            if case .string(let sa) = args[0], case .string(let sb) = args[1], k.key == nil, k.test == nil, k.testNot == nil {
+                // Fast path: two strings compared with EQL.
+                let e1 = try SeqLib.bounds(rt, k.start1, k.end1, sa.count, args[0])
+                let e2 = try SeqLib.bounds(rt, k.start2, k.end2, sb.count, args[1])
+                let n1 = e1 - k.start1, n2 = e2 - k.start2
+                let n = Swift.min(n1, n2)
+                var j = 0
+                if k.fromEnd {
+                    while j < n && sa[e1 - 1 - j] == sb[e2 - 1 - j] { j += 1 }
+                    if j == n && n1 == n2 { return .null }
+                    return .fixnum(e1 - j)
+                }
+                while j < n && sa[k.start1 + j] == sb[k.start2 + j] { j += 1 }
+                if j == n && n1 == n2 { return .null }
+                return .fixnum(k.start1 + j)
+            }
             let a = try SeqLib.items(rt, args[0], k.start1, k.end1)
             let b = try SeqLib.items(rt, args[1], k.start2, k.end2)
             let n = Swift.min(a.count, b.count)

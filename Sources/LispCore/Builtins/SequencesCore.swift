@@ -203,7 +203,9 @@ enum SeqLib {
         let c = rt.makeCondition(StandardConditions.simpleTypeError,
                                  message: "The bounding indices \(start) and \(endText) are bad for a sequence of length \(len).",
                                  slots: ["DATUM": datum,
-                                         "EXPECTED-TYPE": list(.symbol(Symbol.cl("INTEGER")), .fixnum(0), .fixnum(len))])
+                                         "EXPECTED-TYPE": list(.symbol(Symbol.cl("CONS")),
+                                                               list(.symbol(Symbol.cl("INTEGER")), .fixnum(0), .fixnum(len)),
+                                                               list(.symbol(Symbol.cl("INTEGER")), .fixnum(start), .fixnum(len)))])
         try rt.signalError(c)
     }
 
@@ -227,7 +229,7 @@ enum SeqLib {
                 i += 1
                 p = c.cdr
             }
-            if case .cons = p {} else if !p.isNil { try rt.typeError(seq, "LIST") }
+            if case .cons = p {} else if !p.isNil, end == nil || i < end! { try rt.typeError(p, "LIST") }
             if start > i || (end != nil && end! > i) {
                 try badBounds(rt, start, end, try length(rt, seq), seq)
             }

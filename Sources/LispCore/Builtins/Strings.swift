@@ -113,7 +113,7 @@ enum StringsLibrary {
         // char / schar and their setf.
         for name in ["CHAR", "SCHAR"] {
             rt.def2(name) { rt, str, i throws(Unwind) in
-                let s = try rt.lispString(str)
+                guard case .string(let s) = str else { try rt.typeError(str, name == "SCHAR" ? "SIMPLE-STRING" : "STRING") }
                 let idx = try rt.index(i)
                 if idx >= s.totalCount { try indexError(rt, str, i, s.totalCount) }
                 return .character(s[idx])
@@ -153,7 +153,7 @@ enum StringsLibrary {
     static func indexError(_ rt: Runtime, _ str: Value, _ i: Value, _ len: Int) throws(Unwind) -> Never {
         try rt.signalError(rt.makeCondition(StandardConditions.simpleTypeError,
                                             message: "Invalid index \(rt.printString(i)) for (SIMPLE-ARRAY CHARACTER (\(len))), should be a non-negative integer below \(len).",
-                                            slots: ["DATUM": i, "EXPECTED-TYPE": list(.symbol(Symbol.cl("INTEGER")), .fixnum(0), .fixnum(Swift.max(0, len - 1)))]))
+                                            slots: ["DATUM": i, "EXPECTED-TYPE": list(.symbol(Symbol.cl("INTEGER")), .fixnum(0), list(.fixnum(len)))]))
     }
 
     /// 0 = upcase, 1 = downcase, 2 = capitalize, on `s[start..<end]` in place.
