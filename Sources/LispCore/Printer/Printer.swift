@@ -107,7 +107,10 @@ public final class Printer {
     func printCharacter(_ c: Unicode.Scalar) {
         guard escape else { out.unicodeScalars.append(c); return }
         out += "#\\"
-        if let n = Printer.characterName(c) { out += n } else { out.unicodeScalars.append(c) }
+        // SBCL: graphic standard characters print as themselves (#\ for space), others by name.
+        if c.value >= 32 && c.value < 127 { out.unicodeScalars.append(c) } else {
+            out += CharactersLibrary.charName(c) ?? ""
+        }
     }
 
     func printString(_ s: LispString) {

@@ -538,7 +538,7 @@ public final class Reader {
         if suppress { return .null }
         if s.count == 1 { return .character(first) }
         let name = String(s)
-        if let c = Reader.characterNamed(name) { return .character(c) }
+        if let c = Reader.characterNamed(name) ?? CharactersLibrary.nameChar(name) { return .character(c) }
         try readerError("unrecognized character name: \(name)")
     }
 

@@ -120,7 +120,6 @@ enum BuiltinModules {
         PrintBuiltins.register,
         StreamBuiltins.register,
         MacroSupport.register,
-        SequenceStubs.register,
         QuitBuiltins.register,
         NumberLibrary.register,
         SequenceLibrary.register,
