@@ -97,6 +97,7 @@ enum PrintBuiltins {
             var target: LispString? = nil
             switch dest {
             case .null: break
+            case .symbol(let sym) where sym === Symbol.T: stream = rt.standardOutputStream
             case .string(let t):
                 guard t.fillPointer != nil else {
                     try rt.typeError(dest, spec: list(Value(rt.world.cl.internExternal("AND")),
