@@ -209,7 +209,7 @@ final class FormatInterpreter {
             guard case .character(let c) = v else { try fail("the argument to ~C must be a character, not \(rt.printString(v))", d.start) }
             if d.at && !d.colon { emit(try prin1(v)) }
             else if d.colon {
-                if c == " " { emit("Space") }
+                if c.value > 32 && c.value != 127 && !(c.value >= 128 && c.value < 160) { emitChar(c) }
                 else if let n = Printer.characterName(c) { emit(capitalize(n)) }
                 else { emitChar(c) }
             } else { emitChar(c) }

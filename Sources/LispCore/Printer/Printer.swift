@@ -46,7 +46,10 @@ public final class Printer {
         case .cons(let c): try printList(c)
         case .vector(let vec): try printVector(vec.activeItems.map { $0 })
         case .bytes(let b): try printVector(b.bytes[0..<b.count].map { .fixnum(Int($0)) })
-        case .function(let f): out += "#<FUNCTION \(Printer(rt: rt, escape: true).render(f.name))>"
+        case .function(let f):
+            if readably { try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
+                message: "~a cannot be printed readably", args: [Value("#<FUNCTION>")], slots: ["OBJECT": v])) }
+            out += "#<FUNCTION \(Printer(rt: rt, escape: true).render(f.name))>"
         case .object(let o):
             if try o.printObject(self) { return }
             if readably { try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
@@ -84,23 +87,40 @@ public final class Printer {
         out += digits
     }
 
-    static let charNames: [UInt32: String] = [
-        0: "Nul", 7: "Bel", 8: "Backspace", 9: "Tab", 10: "Newline", 11: "Vt", 12: "Page", 13: "Return",
-        27: "Esc", 32: "Space", 127: "Rubout",
+    static let charNames: [String] = [
+        "Nul", "Soh", "Stx", "Etx", "Eot", "Enq", "Ack", "Bel", "Backspace", "Tab", "Newline", "Vt", "Page",
+        "Return", "So", "Si", "Dle", "Dc1", "Dc2", "Dc3", "Dc4", "Nak", "Syn", "Etb", "Can", "Em", "Sub", "Esc",
+        "Fs", "Gs", "Rs", "Us", "Space",
+    ]
+    static let c1Names: [String] = [
+        "C80", "C81", "Break-Permitted", "No-Break-Permitted", "C84", "Next-Line", "Start-Selected-Area",
+        "End-Selected-Area", "Character-Tabulation-Set", "Character-Tabulation-With-Justification",
+        "Line-Tabulation-Set", "Partial-Line-Forward", "Partial-Line-Backward", "Reverse-Linefeed",
+        "Single-Shift-Two", "Single-Shift-Three", "Device-Control-String", "Private-Use-One", "Private-Use-Two",
+        "Set-Transmit-State", "Cancel-Character", "Message-Waiting", "Start-Guarded-Area", "End-Guarded-Area",
+        "Start-String", "C99", "Single-Character-Introducer", "Control-Sequence-Introducer", "String-Terminator",
+        "Operating-System-Command", "Privacy-Message", "Application-Program-Command",
     ]
 
-    /// Name of a character as `char-name` returns it (nil for graphic characters without one).
+    /// Name of a character as SBCL's `char-name` returns it.
     public static func characterName(_ c: Unicode.Scalar) -> String? {
-        if let n = charNames[c.value] { return n }
-        if c.value < 32 { return "^" + String(Character(Unicode.Scalar(c.value + 64)!)) }
-        if c.value >= 128 && c.value < 160 { return "U" + String(c.value, radix: 16, uppercase: true) }
-        return nil
+        let v = c.value
+        if v <= 32 { return charNames[Int(v)] }
+        if v == 127 { return "Rubout" }
+        if v < 160 { return c1Names[Int(v - 128)] }
+        if let n = c.properties.name, !n.hasPrefix("CJK UNIFIED IDEOGRAPH-"), !n.hasPrefix("TANGUT IDEOGRAPH-"),
+           !n.hasPrefix("KHITAN SMALL SCRIPT CHARACTER-"), !n.hasPrefix("NUSHU CHARACTER-") {
+            return String(n.map { $0 == " " ? "_" : $0 })
+        }
+        return "U" + String(v, radix: 16, uppercase: true)
     }
 
     func printCharacter(_ c: Unicode.Scalar) {
         guard escape else { out.unicodeScalars.append(c); return }
         out += "#\\"
-        if let n = Printer.characterName(c) { out += n } else { out.unicodeScalars.append(c) }
+        // SBCL 2.2.9 prints ASCII graphic characters and Space as themselves, all others by name.
+        if c.value >= 32 && c.value < 127 { out.unicodeScalars.append(c) }
+        else if let n = Printer.characterName(c) { out += n } else { out.unicodeScalars.append(c) }
     }
 
     func printString(_ s: LispString) {
@@ -169,7 +189,6 @@ public final class Printer {
         for c in name.unicodeScalars {
             switch c {
             case " ", "\t", "\n", "\r", "(", ")", "'", "\"", ";", "`", ",", "|", "\\", ":", "#":
-                if c == "#" && name.unicodeScalars.first != "#" { continue }
                 return true
             default:
                 if c.properties.isLowercase { return true }
