@@ -2,5 +2,6 @@
 enum OutputLibrary {
     static func register(_ rt: Runtime) {
         StreamsLibrary.register(rt)
+        FilesLibrary.register(rt)
     }
 }

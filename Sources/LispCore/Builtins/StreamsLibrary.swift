@@ -10,5 +10,155 @@ enum StreamsLibrary {
             stream.writeString(f.out)
             return listFrom(Array(rest.items[min(rest.pos, rest.items.count)...]))
         }
+        func stream(_ rt: Runtime, _ v: Value, _ spec: String = "STREAM") throws(Unwind) -> LispStream {
+            guard case .object(let o) = v, let s = o as? LispStream else { try rt.typeError(v, spec) }
+            return s
+        }
+        rt.defN("MAKE-BROADCAST-STREAM", 0, -1) { rt, args throws(Unwind) in
+            var ss: [LispStream] = []
+            for a in args.array {
+                let s = try stream(rt, a)
+                if !s.isOutput { try rt.typeError(a, "(SATISFIES OUTPUT-STREAM-P)") }
+                ss.append(s)
+            }
+            return .object(BroadcastStream(ss))
+        }
+        rt.def1("BROADCAST-STREAM-STREAMS") { rt, x throws(Unwind) in
+            guard let b = try stream(rt, x, "BROADCAST-STREAM") as? BroadcastStream else { try rt.typeError(x, "BROADCAST-STREAM") }
+            return listFrom(b.streams.map { Value.object($0) })
+        }
+        rt.defN("MAKE-CONCATENATED-STREAM", 0, -1) { rt, args throws(Unwind) in
+            var ss: [LispStream] = []
+            for a in args.array {
+                let s = try stream(rt, a)
+                if !s.isInput { try rt.typeError(a, "(SATISFIES INPUT-STREAM-P)") }
+                ss.append(s)
+            }
+            return .object(ConcatenatedStream(ss))
+        }
+        rt.def1("CONCATENATED-STREAM-STREAMS") { rt, x throws(Unwind) in
+            guard let b = try stream(rt, x) as? ConcatenatedStream else { try rt.typeError(x, "CONCATENATED-STREAM") }
+            return listFrom(b.streams.map { Value.object($0) })
+        }
+        rt.def2("MAKE-TWO-WAY-STREAM") { rt, i, o throws(Unwind) in
+            let si = try stream(rt, i), so = try stream(rt, o)
+            if !si.isInput { try rt.typeError(i, "(SATISFIES INPUT-STREAM-P)") }
+            if !so.isOutput { try rt.typeError(o, "(SATISFIES OUTPUT-STREAM-P)") }
+            return .object(TwoWayStream(input: si, output: so))
+        }
+        rt.def1("TWO-WAY-STREAM-INPUT-STREAM") { rt, x throws(Unwind) in
+            guard let b = try stream(rt, x) as? TwoWayStream else { try rt.typeError(x, "TWO-WAY-STREAM") }
+            return .object(b.input)
+        }
+        rt.def1("TWO-WAY-STREAM-OUTPUT-STREAM") { rt, x throws(Unwind) in
+            guard let b = try stream(rt, x) as? TwoWayStream else { try rt.typeError(x, "TWO-WAY-STREAM") }
+            return .object(b.output)
+        }
+        rt.def2("MAKE-ECHO-STREAM") { rt, i, o throws(Unwind) in
+            let si = try stream(rt, i), so = try stream(rt, o)
+            if !si.isInput { try rt.typeError(i, "(SATISFIES INPUT-STREAM-P)") }
+            if !so.isOutput { try rt.typeError(o, "(SATISFIES OUTPUT-STREAM-P)") }
+            return .object(EchoStream(input: si, output: so))
+        }
+        rt.def1("ECHO-STREAM-INPUT-STREAM") { rt, x throws(Unwind) in
+            guard let b = try stream(rt, x) as? EchoStream else { try rt.typeError(x, "ECHO-STREAM") }
+            return .object(b.input)
+        }
+        rt.def1("ECHO-STREAM-OUTPUT-STREAM") { rt, x throws(Unwind) in
+            guard let b = try stream(rt, x) as? EchoStream else { try rt.typeError(x, "ECHO-STREAM") }
+            return .object(b.output)
+        }
+        rt.def1("MAKE-SYNONYM-STREAM") { rt, x throws(Unwind) in
+            .object(SynonymStream(try rt.symbol(x)))
+        }
+        rt.def1("SYNONYM-STREAM-SYMBOL") { rt, x throws(Unwind) in
+            guard let b = try stream(rt, x) as? SynonymStream else { try rt.typeError(x, "SYNONYM-STREAM") }
+            return Value(b.symbol)
+        }
+        rt.def1("INTERACTIVE-STREAM-P") { rt, x throws(Unwind) in
+            let s = try stream(rt, x)
+            if let f = s as? FDStream { return .bool(f.lineBuffered && f.fd <= 2) }
+            return .null
+        }
+        rt.defN("WRITE-SEQUENCE", 2, -1) { rt, args throws(Unwind) in
+            let s = try PrintBuiltins.outStream(rt, args[1])
+            let k = try rt.keywordArgs(args, from: 2, allowed: ["START", "END"], fname: "WRITE-SEQUENCE")
+            let start = try k["START"].map { (v: Value) throws(Unwind) -> Int in try rt.index(v) } ?? 0
+            let endV = k["END"] ?? .null
+            func bounds(_ n: Int) throws(Unwind) -> Int {
+                let end = endV.isNil ? n : try rt.index(endV)
+                if start > end || end > n { try rt.signalError(rt.simpleError("bad bounding indices \(start) \(end) for sequence of length \(n)")) }
+                return end
+            }
+            func put(_ v: Value) throws(Unwind) {
+                switch v {
+                case .character(let c): s.writeChar(c)
+                case .fixnum(let n) where n >= 0 && n < 256: try s.writeByte(UInt8(n))
+                default: try rt.typeError(v, spec: s.elementType)
+                }
+            }
+            switch args[0] {
+            case .string(let str):
+                let end = try bounds(str.count)
+                var text = String.UnicodeScalarView()
+                for i in start..<end { text.append(str[i]) }
+                s.writeString(String(text))
+            case .bytes(let b):
+                let end = try bounds(b.count)
+                for i in start..<end { try s.writeByte(b.bytes[i]) }
+            case .vector(let v):
+                let end = try bounds(v.count)
+                for i in start..<end { try put(v.items[i]) }
+            case .null, .cons:
+                let items = args[0].listArray
+                let end = try bounds(items.count)
+                for i in start..<end { try put(items[i]) }
+            default: try rt.typeError(args[0], "SEQUENCE")
+            }
+            return args[0]
+        }
+        rt.defN("READ-SEQUENCE", 2, -1) { rt, args throws(Unwind) in
+            let s = try StreamBuiltins.inStream(rt, args[1])
+            let k = try rt.keywordArgs(args, from: 2, allowed: ["START", "END"], fname: "READ-SEQUENCE")
+            let start = try k["START"].map { (v: Value) throws(Unwind) -> Int in try rt.index(v) } ?? 0
+            let endV = k["END"] ?? .null
+            func bounds(_ n: Int) throws(Unwind) -> Int {
+                let end = endV.isNil ? n : try rt.index(endV)
+                if start > end || end > n { try rt.signalError(rt.simpleError("bad bounding indices \(start) \(end) for sequence of length \(n)")) }
+                return end
+            }
+            let binary: Bool
+            if case .cons = s.elementType { binary = true } else { binary = false }
+            func get() throws(Unwind) -> Value? {
+                if binary { return try s.readByte().map { .fixnum(Int($0)) } }
+                return try s.readChar().map { .character($0) }
+            }
+            switch args[0] {
+            case .string(let str):
+                let end = try bounds(str.count)
+                var i = start
+                while i < end, let c = try s.readChar() { str[i] = c; i += 1 }
+                return .fixnum(i)
+            case .bytes(let b):
+                let end = try bounds(b.count)
+                var i = start
+                while i < end, let x = try s.readByte() { b.bytes[i] = x; i += 1 }
+                return .fixnum(i)
+            case .vector(let v):
+                let end = try bounds(v.count)
+                var i = start
+                while i < end, let x = try get() { v.items[i] = x; i += 1 }
+                return .fixnum(i)
+            case .null, .cons:
+                var cells: [Cons] = []
+                var p = args[0]
+                while case .cons(let c) = p { cells.append(c); p = c.cdr }
+                let end = try bounds(cells.count)
+                var i = start
+                while i < end, let x = try get() { cells[i].car = x; i += 1 }
+                return .fixnum(i)
+            default: try rt.typeError(args[0], "SEQUENCE")
+            }
+        }
     }
 }
