@@ -3,5 +3,6 @@ enum OutputLibrary {
     static func register(_ rt: Runtime) {
         StreamsLibrary.register(rt)
         FilesLibrary.register(rt)
+        TimeLibrary.register(rt)
     }
 }

@@ -397,6 +397,11 @@ enum PreludeSources {
        (unwind-protect
             (multiple-value-prog1 (progn ,@body) (setq ,abort nil))
          (when ,var (close ,var :abort ,abort))))))
+
+(defmacro time (form)
+  (let ((tok (gensym "TIME")))
+    `(let ((,tok (sys::%time-start)))
+       (multiple-value-prog1 ,form (sys::%time-report ,tok)))))
 """#),
     ]
 }
