@@ -4,5 +4,7 @@ enum OutputLibrary {
         StreamsLibrary.register(rt)
         FilesLibrary.register(rt)
         TimeLibrary.register(rt)
+        ExternalFormatLibrary.register(rt)
+        DescribeLibrary.register(rt)
     }
 }

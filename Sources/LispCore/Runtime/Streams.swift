@@ -407,7 +407,17 @@ public enum CharEncoding {
         var out: [UInt8] = []
         for c in s {
             switch self {
-            case .utf8: out.append(contentsOf: String(Character(c)).utf8)
+            case .utf8:
+                let v = c.value
+                if v < 0x80 { out.append(UInt8(v)) }
+                else if v < 0x800 { out.append(UInt8(0xC0 | (v >> 6))); out.append(UInt8(0x80 | (v & 0x3F))) }
+                else if v < 0x10000 {
+                    out.append(UInt8(0xE0 | (v >> 12))); out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+                    out.append(UInt8(0x80 | (v & 0x3F)))
+                } else {
+                    out.append(UInt8(0xF0 | (v >> 18))); out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+                    out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+                }
             case .latin1, .ascii:
                 let limit: UInt32 = self == .ascii ? 128 : 256
                 if c.value < limit { out.append(UInt8(c.value)) }
