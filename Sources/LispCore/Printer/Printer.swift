@@ -52,6 +52,10 @@ public final class Printer {
             out += "#<FUNCTION \(Printer(rt: rt, escape: true).render(f.name))>"
         case .object(let o):
             if try o.printObject(self) { return }
+            if !escape, let c = o as? LispCondition {
+                out += try rt.conditionReport(c)
+                return
+            }
             if readably { try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
                 message: "cannot print object readably", slots: ["OBJECT": v])) }
             out += "#<" + o.printUnreadable() + ">"
