@@ -111,7 +111,7 @@ public final class Printer {
         let v = c.value
         if v <= 32 { return charNames[Int(v)] }
         if v == 127 { return "Rubout" }
-        if v < 160 { return c1Names[Int(v - 128)] }
+        if v >= 128 && v < 160 { return c1Names[Int(v - 128)] }
         if let n = c.properties.name, !n.hasPrefix("CJK UNIFIED IDEOGRAPH-"), !n.hasPrefix("TANGUT IDEOGRAPH-"),
            !n.hasPrefix("KHITAN SMALL SCRIPT CHARACTER-"), !n.hasPrefix("NUSHU CHARACTER-") {
             return String(n.map { $0 == " " ? "_" : $0 })
@@ -123,7 +123,8 @@ public final class Printer {
         guard escape else { out.unicodeScalars.append(c); return }
         out += "#\\"
         // SBCL 2.2.9 prints ASCII graphic characters and Space as themselves, all others by name.
-        if c.value >= 32 && c.value < 127 { out.unicodeScalars.append(c) }
+        // With *print-readably* every character prints by name.
+        if c.value >= 32 && c.value < 127 && !readably { out.unicodeScalars.append(c) }
         else if let n = Printer.characterName(c) { out += n } else { out.unicodeScalars.append(c) }
     }
 
@@ -172,18 +173,24 @@ public final class Printer {
         switch printCase {
         case "DOWNCASE": return name.lowercased()
         case "CAPITALIZE":
-            var r = ""
+            // Lowercase characters stay as they are; uppercase ones are capitalized per word.
+            var r = String.UnicodeScalarView()
             var startWord = true
-            for ch in name {
-                if ch.isLetter || ch.isNumber {
-                    r += startWord ? String(ch).uppercased() : String(ch).lowercased()
+            for ch in name.unicodeScalars {
+                let alnum = ch.properties.isAlphabetic || (ch.value >= 48 && ch.value <= 57)
+                if alnum {
+                    if ch.properties.isUppercase && !startWord {
+                        r.append(contentsOf: String(ch).lowercased().unicodeScalars)
+                    } else {
+                        r.append(ch)
+                    }
                     startWord = false
                 } else {
                     r.append(ch)
                     startWord = true
                 }
             }
-            return r
+            return String(r)
         default: return name
         }
     }
