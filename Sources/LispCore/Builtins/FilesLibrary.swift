@@ -278,7 +278,9 @@ enum FilesLibrary {
             case .symbol(let sym) where sym.name == "END": pos = s.fileLength() ?? 0
             default: pos = try rt.index(args[1])
             }
-            return .bool(s.setFilePosition(pos))
+            let ok = s.setFilePosition(pos)
+            if ok && s is StringInputStream { return .fixnum(pos) }
+            return .bool(ok)
         }
         rt.defN("FILE-STRING-LENGTH", 2, 2) { rt, args throws(Unwind) in
             var enc = CharEncoding.utf8

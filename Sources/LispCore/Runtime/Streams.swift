@@ -66,6 +66,7 @@ public final class StringOutputStream: LispStream {
     public init(target: LispString) { self.target = target }
     public override var isOutput: Bool { true }
     public override var typeName: String { "STRING-OUTPUT-STREAM" }
+    public override var typePackage: String { "SYSTEM" }
     public override var supertypeNames: [String] { ["STRING-STREAM", "STREAM"] }
 
     public override func writeChar(_ c: Unicode.Scalar) {
@@ -99,6 +100,7 @@ public final class StringInputStream: LispStream {
     }
     public override var isInput: Bool { true }
     public override var typeName: String { "STRING-INPUT-STREAM" }
+    public override var typePackage: String { "SYSTEM" }
     public override var supertypeNames: [String] { ["STRING-STREAM", "STREAM"] }
     public override func readChar() -> Unicode.Scalar? {
         guard position < end else { return nil }
@@ -145,6 +147,7 @@ public final class FDStream: LispStream {
     public override var isInput: Bool { input }
     public override var isOutput: Bool { output }
     public override var typeName: String { "FD-STREAM" }
+    public override var typePackage: String { "SYSTEM" }
     public override var supertypeNames: [String] { ["FILE-STREAM", "STREAM"] }
     public override var elementType: Value {
         binary ? list(.symbol(World.shared.cl.internExternal("UNSIGNED-BYTE")), .fixnum(8))
@@ -494,6 +497,7 @@ public final class FileStream: LispStream {
     public override var isInput: Bool { input }
     public override var isOutput: Bool { output }
     public override var typeName: String { "FD-STREAM" }
+    public override var typePackage: String { "SYSTEM" }
     public override var supertypeNames: [String] { ["FILE-STREAM", "STREAM"] }
     public override var elementType: Value {
         binary ? list(.symbol(World.shared.cl.internExternal("UNSIGNED-BYTE")), .fixnum(8))
