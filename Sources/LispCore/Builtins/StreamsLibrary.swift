@@ -10,6 +10,66 @@ enum StreamsLibrary {
             stream.writeString(f.out)
             return listFrom(Array(rest.items[min(rest.pos, rest.items.count)...]))
         }
+        let sys = rt.world.system
+        // (sys::%print-unreadable object stream type identity body-fn)
+        rt.defN("%PRINT-UNREADABLE", 5, 5, in: sys) { rt, args throws(Unwind) in
+            let obj = args[0]
+            if Sym.printReadably.value?.isTrue ?? false {
+                try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
+                    message: "~a cannot be printed readably", args: [Value("object")], slots: ["OBJECT": obj]))
+            }
+            let out = try PrintBuiltins.outStream(rt, args[1])
+            out.writeString("#<")
+            if args[2].isTrue {
+                let p = Printer(rt: rt, escape: true)
+                p.length = nil; p.level = nil
+                try p.print(rt.typeOf(obj))
+                out.writeString(p.out + " ")
+            }
+            if case .function(let fn) = args[4] {
+                _ = try rt.funcall(fn)
+            }
+            if args[3].isTrue {
+                if args[4].isTrue || !args[2].isTrue { out.writeChar(" ") }
+                var id: UInt = 0
+                switch obj {
+                case .object(let o): id = UInt(bitPattern: ObjectIdentifier(o).hashValue)
+                case .cons(let c): id = UInt(bitPattern: ObjectIdentifier(c).hashValue)
+                case .function(let f): id = UInt(bitPattern: ObjectIdentifier(f).hashValue)
+                default: id = 0
+                }
+                out.writeString("{" + String(id, radix: 16, uppercase: true) + "}")
+            }
+            out.writeString(">")
+            return .null
+        }
+        // (sys::%query yes no control args): y-or-n-p / yes-or-no-p on *query-io*.
+        rt.defN("%QUERY", 4, 4, in: sys) { rt, args throws(Unwind) in
+            var io: LispStream = rt.standardOutputStream
+            if case .object(let o)? = rt.world.cl.internExternal("*QUERY-IO*").value, let s = o as? LispStream { io = s }
+            let yes = try rt.lispString(args[0]).string, no = try rt.lispString(args[1]).string
+            while true {
+                if io.column != 0 { io.writeChar("\n") }
+                if case .string(let c) = args[2] {
+                    io.writeString(try rt.formatToString(c.string, args[3].listArray))
+                }
+                io.writeString(" (\(yes) or \(no)) ")
+                io.finishOutput()
+                var line = ""
+                var any = false
+                while let c = try io.readChar() {
+                    any = true
+                    if c == "\n" { break }
+                    line.unicodeScalars.append(c)
+                }
+                io.column = 0
+                let answer = line.trimmingPrefixAndSuffixSpaces().lowercased()
+                if answer == yes || (yes == "y" && answer == "yes") { return .t }
+                if answer == no || (no == "n" && answer == "no") { return .null }
+                if !any { return .null }
+                io.writeString("Please type \"\(yes)\" for yes or \"\(no)\" for no.\n")
+            }
+        }
         func stream(_ rt: Runtime, _ v: Value, _ spec: String = "STREAM") throws(Unwind) -> LispStream {
             guard case .object(let o) = v, let s = o as? LispStream else { try rt.typeError(v, spec) }
             return s
@@ -160,5 +220,14 @@ enum StreamsLibrary {
             default: try rt.typeError(args[0], "SEQUENCE")
             }
         }
+    }
+}
+
+extension String {
+    func trimmingPrefixAndSuffixSpaces() -> String {
+        var sc = Array(unicodeScalars)
+        while let f = sc.first, f == " " || f == "\t" || f == "\r" { sc.removeFirst() }
+        while let l = sc.last, l == " " || l == "\t" || l == "\r" { sc.removeLast() }
+        return String(String.UnicodeScalarView(sc))
     }
 }

@@ -402,6 +402,27 @@ enum PreludeSources {
   (let ((tok (gensym "TIME")))
     `(let ((,tok (sys::%time-start)))
        (multiple-value-prog1 ,form (sys::%time-report ,tok)))))
+
+(defmacro print-unreadable-object ((object stream &key type identity) &body body)
+  `(sys::%print-unreadable ,object ,stream ,type ,identity
+                           ,(if body `(lambda () ,@body) nil)))
+
+(defmacro with-standard-io-syntax (&body body)
+  `(let ((*package* (find-package "COMMON-LISP-USER"))
+         (*print-array* t) (*print-base* 10) (*print-case* :upcase)
+         (*print-circle* nil) (*print-escape* t) (*print-gensym* t)
+         (*print-length* nil) (*print-level* nil) (*print-lines* nil)
+         (*print-miser-width* nil) (*print-pretty* nil) (*print-radix* nil)
+         (*print-readably* t) (*print-right-margin* nil)
+         (*read-base* 10) (*read-default-float-format* 'single-float)
+         (*read-eval* t) (*read-suppress* nil))
+     ,@body))
+
+(defun y-or-n-p (&optional control &rest args)
+  (sys::%query "y" "n" control args))
+
+(defun yes-or-no-p (&optional control &rest args)
+  (sys::%query "yes" "no" control args))
 """#),
     ]
 }
