@@ -608,13 +608,22 @@ final class FormatInterpreter {
         let mincol = try intP(p, 0, d, 0), colinc = try intP(p, 1, d, 1), minpad = try intP(p, 2, d, 0)
         let padchar = try charP(p, 3, d, " ")!
         if d.closeColon {
-            // ~<...~:> is logical-block (pretty printing): print the body as a plain segment.
-            var outcome = FOutcome.ok
-            for (i, c) in d.clauses.enumerated() {
-                if i != 1 && d.clauses.count == 3 { continue }
-                outcome = try exec(c, a)
-                if outcome != .ok { break }
+            // ~<prefix~;body~;suffix~:> is a logical block (no pretty-printing here): print the
+            // prefix, the body over the list argument (or the remaining ones with ~@<), the suffix.
+            let src: FArgs
+            if d.at { src = a } else {
+                let v = try next(a, d)
+                src = FArgs(v.isList ? v.listArray : [v])
             }
+            let n = d.clauses.count
+            func literal(_ c: [FNode]) -> String {
+                var t = ""
+                for node in c { if case .text(let x) = node { t += x } }
+                return t
+            }
+            if n >= 2 { emit(literal(d.clauses[0])) }
+            _ = try exec(d.clauses[n >= 2 ? 1 : 0], src)
+            if n >= 3 { emit(literal(d.clauses[2])) }
             return .ok
         }
         var segs: [String] = []
