@@ -91,25 +91,41 @@ public final class Printer {
         out += digits
     }
 
-    static let charNames: [UInt32: String] = [
-        0: "Nul", 7: "Bel", 8: "Backspace", 9: "Tab", 10: "Newline", 11: "Vt", 12: "Page", 13: "Return",
-        27: "Esc", 32: "Space", 127: "Rubout",
+    static let charNames: [String] = [
+        "Nul", "Soh", "Stx", "Etx", "Eot", "Enq", "Ack", "Bel", "Backspace", "Tab", "Newline", "Vt", "Page",
+        "Return", "So", "Si", "Dle", "Dc1", "Dc2", "Dc3", "Dc4", "Nak", "Syn", "Etb", "Can", "Em", "Sub", "Esc",
+        "Fs", "Gs", "Rs", "Us", "Space",
+    ]
+    static let c1Names: [String] = [
+        "C80", "C81", "Break-Permitted", "No-Break-Permitted", "C84", "Next-Line", "Start-Selected-Area",
+        "End-Selected-Area", "Character-Tabulation-Set", "Character-Tabulation-With-Justification",
+        "Line-Tabulation-Set", "Partial-Line-Forward", "Partial-Line-Backward", "Reverse-Linefeed",
+        "Single-Shift-Two", "Single-Shift-Three", "Device-Control-String", "Private-Use-One", "Private-Use-Two",
+        "Set-Transmit-State", "Cancel-Character", "Message-Waiting", "Start-Guarded-Area", "End-Guarded-Area",
+        "Start-String", "C99", "Single-Character-Introducer", "Control-Sequence-Introducer", "String-Terminator",
+        "Operating-System-Command", "Privacy-Message", "Application-Program-Command",
     ]
 
-    /// Name of a character as `char-name` returns it (nil for graphic characters without one).
+    /// Name of a character as SBCL's `char-name` returns it.
     public static func characterName(_ c: Unicode.Scalar) -> String? {
-        if let n = charNames[c.value] { return n }
-        if c.value < 32 { return "^" + String(Character(Unicode.Scalar(c.value + 64)!)) }
-        if c.value >= 128 && c.value < 160 { return "U" + String(c.value, radix: 16, uppercase: true) }
-        return nil
+        let v = c.value
+        if v <= 32 { return charNames[Int(v)] }
+        if v == 127 { return "Rubout" }
+        if v >= 128 && v < 160 { return c1Names[Int(v - 128)] }
+        if let n = c.properties.name, !n.hasPrefix("CJK UNIFIED IDEOGRAPH-"), !n.hasPrefix("TANGUT IDEOGRAPH-"),
+           !n.hasPrefix("KHITAN SMALL SCRIPT CHARACTER-"), !n.hasPrefix("NUSHU CHARACTER-") {
+            return String(n.map { $0 == " " ? "_" : $0 })
+        }
+        return "U" + String(v, radix: 16, uppercase: true)
     }
 
     func printCharacter(_ c: Unicode.Scalar) {
         guard escape else { out.unicodeScalars.append(c); return }
         out += "#\\"
-        // SBCL: graphic standard characters print as themselves (#\ for space), others by name.
-        if c.value >= 32 && c.value < 127 { out.unicodeScalars.append(c) } else {
-            out += CharactersLibrary.charName(c) ?? ""
+        // SBCL 2.2.9 prints ASCII graphic characters and Space as themselves, all others by name
+        // (Unicode names for non-ASCII); with *print-readably* every character prints by name.
+        if c.value >= 32 && c.value < 127 && !readably { out.unicodeScalars.append(c) } else {
+            out += CharactersLibrary.charName(c) ?? Printer.characterName(c) ?? String(Character(c))
         }
     }
 
@@ -158,18 +174,24 @@ public final class Printer {
         switch printCase {
         case "DOWNCASE": return name.lowercased()
         case "CAPITALIZE":
-            var r = ""
+            // Lowercase characters stay as they are; uppercase ones are capitalized per word.
+            var r = String.UnicodeScalarView()
             var startWord = true
-            for ch in name {
-                if ch.isLetter || ch.isNumber {
-                    r += startWord ? String(ch).uppercased() : String(ch).lowercased()
+            for ch in name.unicodeScalars {
+                let alnum = ch.properties.isAlphabetic || (ch.value >= 48 && ch.value <= 57)
+                if alnum {
+                    if ch.properties.isUppercase && !startWord {
+                        r.append(contentsOf: String(ch).lowercased().unicodeScalars)
+                    } else {
+                        r.append(ch)
+                    }
                     startWord = false
                 } else {
                     r.append(ch)
                     startWord = true
                 }
             }
-            return r
+            return String(r)
         default: return name
         }
     }
@@ -179,7 +201,6 @@ public final class Printer {
         for c in name.unicodeScalars {
             switch c {
             case " ", "\t", "\n", "\r", "(", ")", "'", "\"", ";", "`", ",", "|", "\\", ":", "#":
-                if c == "#" && name.unicodeScalars.first != "#" { continue }
                 return true
             default:
                 if c.properties.isLowercase { return true }
