@@ -1,5 +1,7 @@
 /// Hash tables, structures, arrays, LOOP, type functions: registration of this library area's builtins.
 enum DataLibrary {
     static func register(_ rt: Runtime) {
+        HashTableLibrary.register(rt)
+        StructureLibrary.register(rt)
     }
 }
