@@ -2,6 +2,7 @@
 enum DataLibrary {
     static func register(_ rt: Runtime) {
         HashTableLibrary.register(rt)
+        ArrayLibrary.register(rt)
         StructureLibrary.register(rt)
     }
 }

@@ -58,4 +58,11 @@ public final class LispArray: LispObject {
         self.adjustable = adjustable
     }
     public override var typeName: String { "ARRAY" }
+    public override func printObject(_ p: Printer) throws(Unwind) -> Bool {
+        guard let h = lispArrayPrintHook else { return false }
+        return try h(self, p)
+    }
 }
+
+/// `#nA(...)` printing, installed by the array library.
+nonisolated(unsafe) public var lispArrayPrintHook: ((LispArray, Printer) throws(Unwind) -> Bool)?
