@@ -3,6 +3,7 @@ enum DataLibrary {
     static func register(_ rt: Runtime) {
         HashTableLibrary.register(rt)
         ArrayLibrary.register(rt)
+        LoopLibrary.register(rt)
         StructureLibrary.register(rt)
     }
 }
