@@ -384,6 +384,9 @@ enum PreludeSources {
      ,(if datum
           `(error ,datum ,@args)
           `(error 'simple-error :format-control "The assertion ~S failed." :format-arguments (list ',test)))))
+
+(defmacro with-condition-restarts (condition-form restarts-form &body body)
+  `(progn ,condition-form ,restarts-form (locally ,@body)))
 """#),
     ]
 }

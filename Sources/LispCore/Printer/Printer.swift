@@ -52,14 +52,21 @@ public final class Printer {
             }
             try printVector(vec.activeItems.map { $0 })
         case .bytes(let b): try printVector(b.bytes[0..<b.count].map { .fixnum(Int($0)) })
-        case .function(let f): out += "#<FUNCTION \(Printer(rt: rt, escape: true).render(f.name))>"
+        case .function(let f):
+            if readably { try notReadable(v) }
+            out += "#<FUNCTION \(Printer(rt: rt, escape: true).render(f.name))>"
         case .object(let o):
             if try o.printObject(self) { return }
-            if readably { try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
-                message: "cannot print object readably", slots: ["OBJECT": v])) }
+            if readably { try notReadable(v) }
             out += "#<" + o.printUnreadable() + ">"
         case .box(let b): try print(b.value)
         }
+    }
+
+    func notReadable(_ v: Value) throws(Unwind) -> Never {
+        try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
+                                            message: "\(rt.printStringUnreadably(v)) cannot be printed readably.",
+                                            slots: ["OBJECT": v]))
     }
 
     /// Print `v` to a fresh string with these settings (no errors propagate: used for messages).
@@ -247,6 +254,12 @@ public final class Printer {
 extension Runtime {
     /// `prin1-to-string` with the current print settings (never signals: for messages).
     public func printString(_ v: Value) -> String { Printer(rt: self, escape: true).render(v) }
+    /// `prin1` output with `*print-readably*` off (for error messages about unreadable objects).
+    public func printStringUnreadably(_ v: Value) -> String {
+        let p = Printer(rt: self, escape: true)
+        p.readably = false
+        return p.render(v)
+    }
     /// `princ-to-string` (never signals).
     public func princString(_ v: Value) -> String { Printer(rt: self, escape: false).render(v) }
 }

@@ -119,7 +119,6 @@ public final class Reader {
         switch c {
         case "(": return try readList()
         case ")":
-            if topLevel { return nil }  // stray ) at top level is ignored, as SBCL warns and skips
             try readerError("unmatched close parenthesis")
         case "'": return list(.symbol(Sym.quote), try readRequired("after '"))
         case "`": return list(.symbol(Sym.quasiquote), try readRequired("after `"))

@@ -68,6 +68,13 @@ public final class LispCondition: LispObject {
         return .null
     }
     public func isA(_ c: ConditionClass) -> Bool { cls.isSubclass(of: c) }
+
+    /// `princ` of a condition prints its report (CLHS 9.1.3); `prin1` the unreadable form.
+    public override func printObject(_ p: Printer) throws(Unwind) -> Bool {
+        if p.escape || p.readably { return false }
+        p.out += try p.rt.conditionReport(self)
+        return true
+    }
 }
 
 /// A handler established by `handler-bind`.
