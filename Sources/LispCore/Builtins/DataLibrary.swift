@@ -4,6 +4,7 @@ enum DataLibrary {
         HashTableLibrary.register(rt)
         ArrayLibrary.register(rt)
         LoopLibrary.register(rt)
+        TypeFunctions.register(rt)
         StructureLibrary.register(rt)
     }
 }
