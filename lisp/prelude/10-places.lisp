@@ -77,11 +77,16 @@
 
 (defmacro define-modify-macro (name lambda-list function &optional doc)
   (declare (ignore doc))
-  (let ((place (gensym)) (env (gensym))
-        (args (remove-if (lambda (x) (member x lambda-list-keywords))
-                         (mapcar (lambda (x) (if (consp x) (car x) x)) lambda-list))))
+  (let ((place (gensym)) (env (gensym)) (args nil) (rest nil))
+    (do ((l lambda-list (cdr l))) ((null l))
+      (let ((x (car l)))
+        (cond ((eq x '&rest) (setq rest (cadr l)) (setq l (cdr l)))
+              ((member x lambda-list-keywords))
+              (t (push (if (consp x) (car x) x) args)))))
+    (setq args (nreverse args))
     `(defmacro ,name (,place ,@lambda-list &environment ,env)
-       (%modify-macro-expansion ,place ,env ',function (list ,@args)))))
+       (%modify-macro-expansion ,place ,env ',function
+                                ,(if rest `(list* ,@args ,rest) `(list ,@args))))))
 
 (defmacro defsetf (access-fn &rest rest)
   (if (and rest (symbolp (car rest)))

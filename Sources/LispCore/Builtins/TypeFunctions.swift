@@ -232,7 +232,7 @@ enum TypeFunctions {
     }
 
     /// Sequence / character / function coercion when no sequence library COERCE is installed.
-    static func fallbackCoerce(_ rt: Runtime, _ x: Value, _ t: Value, _ head: String?) throws(Unwind) -> Value {
+    static func sequenceCoerce(_ rt: Runtime, _ x: Value, _ t: Value, _ head: String?) throws(Unwind) -> Value {
         switch head {
         case "CHARACTER", "BASE-CHAR", "STANDARD-CHAR":
             if case .string(let s) = x, s.count == 1 { return .character(s[0]) }
@@ -249,6 +249,10 @@ enum TypeFunctions {
             if head!.contains("STRING") { et = .symbol(Sym.cl(head!.contains("BASE") ? "BASE-CHAR" : "CHARACTER")) }
             else if head!.contains("BIT") { et = .symbol(Sym.cl("BIT")) }
             else if case .cons(let c) = t, ["VECTOR", "ARRAY", "SIMPLE-ARRAY"].contains(head!), c.cdr.car.asSymbol?.name != "*", !c.cdr.isNil { et = c.cdr.car }
+            if case .cons(let c) = t {
+                let sizeArg = ["VECTOR", "ARRAY", "SIMPLE-ARRAY"].contains(head!) ? c.cdr.cdr.car : c.cdr.car
+                if case .fixnum(let n) = sizeArg, n != items.count { try rt.typeError(x, spec: t) }
+            }
             return try ArrayLibrary.makeArray(rt, dims: [items.count], elementType: et, initialElement: nil, initialContents: listFrom(items),
                                               adjustable: false, fillPointer: nil, displacedTo: nil, offset: 0)
         default: break
@@ -328,8 +332,13 @@ enum TypeFunctions {
                                           "UNSIGNED-BYTE", "SIGNED-BYTE", "MOD"].contains(h) {
                 try rt.typeError(x, spec: type)
             }
+            if let h = head, ["CHARACTER", "BASE-CHAR", "STANDARD-CHAR", "FUNCTION", "LIST", "CONS", "VECTOR", "SIMPLE-VECTOR",
+                              "ARRAY", "SIMPLE-ARRAY", "STRING", "SIMPLE-STRING", "BASE-STRING", "SIMPLE-BASE-STRING",
+                              "BIT-VECTOR", "SIMPLE-BIT-VECTOR"].contains(h) {
+                return try sequenceCoerce(rt, x, t, head)
+            }
             if let p = previous { return try rt.funcall(p, x, t) }
-            return try fallbackCoerce(rt, x, t, head)
+            return try sequenceCoerce(rt, x, t, head)
         }
     }
 }

@@ -218,11 +218,16 @@ enum PreludeSources {
 
 (defmacro define-modify-macro (name lambda-list function &optional doc)
   (declare (ignore doc))
-  (let ((place (gensym)) (env (gensym))
-        (args (remove-if (lambda (x) (member x lambda-list-keywords))
-                         (mapcar (lambda (x) (if (consp x) (car x) x)) lambda-list))))
+  (let ((place (gensym)) (env (gensym)) (args nil) (rest nil))
+    (do ((l lambda-list (cdr l))) ((null l))
+      (let ((x (car l)))
+        (cond ((eq x '&rest) (setq rest (cadr l)) (setq l (cdr l)))
+              ((member x lambda-list-keywords))
+              (t (push (if (consp x) (car x) x) args)))))
+    (setq args (nreverse args))
     `(defmacro ,name (,place ,@lambda-list &environment ,env)
-       (%modify-macro-expansion ,place ,env ',function (list ,@args)))))
+       (%modify-macro-expansion ,place ,env ',function
+                                ,(if rest `(list* ,@args ,rest) `(list ,@args))))))
 
 (defmacro defsetf (access-fn &rest rest)
   (if (and rest (symbolp (car rest)))
@@ -387,6 +392,16 @@ enum PreludeSources {
 
 (defmacro with-condition-restarts (condition-form restarts-form &body body)
   `(progn ,condition-form ,restarts-form (locally ,@body)))
+"""#),
+        ("40-data.lisp", #"""
+;;;; 40-data.lisp — data library macros: hash-table iteration (CLHS 18).
+(in-package "SYSTEM")
+
+(defmacro with-hash-table-iterator ((name hash-table) &body body)
+  (let ((iter (gensym "ITER")))
+    `(let ((,iter (sys::%hash-table-iterator ,hash-table)))
+       (macrolet ((,name () '(funcall ,iter)))
+         ,@body))))
 """#),
     ]
 }
