@@ -158,7 +158,7 @@ enum ArrayLibrary {
                 idx = idx * a.dimensions[k] + i
                 k += 1
             }
-            return (a.storage, idx)
+            return (a.storage, idx + (a.displacedOffset ?? 0))
         default: break
         }
         try rt.typeError(array, "ARRAY")
@@ -168,7 +168,11 @@ enum ArrayLibrary {
         let storage: Value
         let total: Int
         if case .object(let o) = array, let a = o as? LispArray {
-            storage = a.storage; total = a.dimensions.reduce(1, *)
+            guard case .fixnum(let i) = iv, i >= 0, i < a.dimensions.reduce(1, *) else {
+                if case .fixnum = iv { try boundsError(rt, array, [iv]) }
+                try rt.typeError(iv, "FIXNUM")
+            }
+            return (a.storage, i + (a.displacedOffset ?? 0))
         } else {
             try requireArray(rt, array)
             storage = array; total = storageSize(array)
@@ -223,18 +227,17 @@ enum ArrayLibrary {
         }
         if let d = displacedTo, d.isTrue {
             var target = d
-            if case .object(let o) = d, let a = o as? LispArray { target = a.storage }
+            var base = 0
+            if case .object(let o) = d, let a = o as? LispArray { target = a.storage; base = a.displacedOffset ?? 0 }
             let tsize = storageSize(target)
-            guard offset + total <= tsize else { try rt.simpleError2("The displaced array is too large for its target.") }
-            if dims.count != 1 && offset == 0 {
-                return .object(LispArray(dimensions: dims, storage: target, adjustable: adjustable))
-            }
+            guard base + offset + total <= tsize else { try rt.simpleError2("The displaced array is too large for its target.") }
+            _ = k
+            var offset = offset
+            if case .object(let o) = d, let a = o as? LispArray, let off = a.displacedOffset { offset += off }
             if dims.count == 1 && offset == 0 && total == tsize && fp == nil && !adjustable { return target }
-            // Not shared: a copy of the displaced region.
-            let s = try makeStorage(rt, k, total, defaultElement(k), fillPointer: fp, adjustable: adjustable)
-            for i in 0..<total { try set(rt, s, i, get(target, offset + i)) }
-            if dims.count == 1 { return s }
-            return .object(LispArray(dimensions: dims, storage: s, adjustable: adjustable))
+            let r = LispArray(dimensions: dims, storage: target, adjustable: adjustable)
+            r.displacedOffset = offset
+            return .object(r)
         }
         let fill = initialElement ?? defaultElement(k)
         let storage = try makeStorage(rt, k, total, fill, fillPointer: fp, adjustable: adjustable)
@@ -319,9 +322,20 @@ enum ArrayLibrary {
 
     static func printArray(_ a: LispArray, _ p: Printer) throws(Unwind) -> Bool {
         if !p.array && !p.readably { return false }
+        let off = a.displacedOffset ?? 0
+        if a.dimensions.count == 1 {
+            var items: [Value] = []
+            for i in 0..<a.dimensions[0] { items.append(get(a.storage, off + i)) }
+            if case .string = a.storage {
+                try p.print(.string(LispString(scalars: items.compactMap { if case .character(let c) = $0 { return c }; return nil })))
+            } else {
+                try p.print(.vector(LispVector(items, elementType: rtElementType(a.storage))))
+            }
+            return true
+        }
         p.out += "#\(a.dimensions.count)A"
-        if a.dimensions.isEmpty { try p.print(get(a.storage, 0)); return true }
-        var idx = 0
+        if a.dimensions.isEmpty { try p.print(get(a.storage, off)); return true }
+        var idx = off
         func rec(_ d: Int) throws(Unwind) {
             if d == a.dimensions.count { try p.print(get(a.storage, idx)); idx += 1; return }
             p.out += "("
@@ -468,6 +482,7 @@ enum ArrayLibrary {
         rt.defN("UPGRADED-ARRAY-ELEMENT-TYPE", 1, 2) { rt, args throws(Unwind) in try rt.upgradedElementType(args[0]) }
         rt.def1("ARRAY-DISPLACEMENT") { rt, a throws(Unwind) in
             try requireArray(rt, a)
+            if let la = a.asLispArray, let off = la.displacedOffset { return rt.values2(la.storage, .fixnum(off)) }
             return rt.values2(.null, .fixnum(0))
         }
         rt.def1("BIT-VECTOR-P") { _, v in
@@ -622,6 +637,11 @@ enum ArrayLibrary {
                                  adjustable: false, fillPointer: nil, displacedTo: nil, offset: 0).withRank0(contents)
         }
     }
+}
+
+func rtElementType(_ storage: Value) -> Value {
+    if case .vector(let v) = storage { return v.elementType }
+    return .t
 }
 
 extension Value {

@@ -91,7 +91,11 @@ extension Runtime {
             if case .string(let s) = v { return s.isBase && s.fillPointer == nil && !s.adjustable }
             return false
         case "VECTOR":
-            switch v { case .vector, .string, .bytes: return true; default: return false }
+            switch v {
+            case .vector, .string, .bytes: return true
+            case .object(let o): if let a = o as? LispArray { return a.dimensions.count == 1 }; return false
+            default: return false
+            }
         case "SIMPLE-VECTOR": if case .vector(let x) = v { return x.isSimple }; return false
         case "BIT-VECTOR", "SIMPLE-BIT-VECTOR":
             if case .vector(let x) = v, x.elementType.asSymbol?.name == "BIT" { return true }
@@ -102,7 +106,7 @@ extension Runtime {
             case .vector(let x): return x.fillPointer == nil && !x.adjustable
             case .string(let s): return s.fillPointer == nil && !s.adjustable
             case .bytes(let b): return b.fillPointer == nil && !b.adjustable
-            case .object(let o): if let a = o as? LispArray { return !a.adjustable }; return false
+            case .object(let o): if let a = o as? LispArray { return !a.adjustable && a.displacedOffset == nil }; return false
             default: return false
             }
         case "SEQUENCE":
@@ -291,7 +295,10 @@ extension Runtime {
         case .function: return s("FUNCTION")
         case .object(let o):
             if let a = o as? LispArray {
-                return list(s(a.adjustable ? "ARRAY" : "SIMPLE-ARRAY"), arrayElementType(a.storage),
+                if a.dimensions.count == 1 && a.displacedOffset != nil {
+                    return list(s("VECTOR"), arrayElementType(a.storage), .fixnum(a.dimensions[0]))
+                }
+                return list(s(a.adjustable || a.displacedOffset != nil ? "ARRAY" : "SIMPLE-ARRAY"), arrayElementType(a.storage),
                             listFrom(a.dimensions.map { .fixnum($0) }))
             }
             let pkg = world.findPackage(o.typePackage) ?? cl
