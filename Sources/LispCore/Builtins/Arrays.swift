@@ -76,7 +76,7 @@ enum ArrayLibrary {
     @inline(__always) static func set(_ rt: Runtime, _ v: Value, _ i: Int, _ x: Value) throws(Unwind) {
         switch v {
         case .vector(let vec):
-            if case .symbol(let s) = vec.elementType, s !== Symbol.T {
+            if vec.elementType.asSymbol !== Symbol.T || !vec.elementType.isSymbolValue {
                 try checkElement(rt, vec.elementType, x)
             }
             vec.items[i] = x
@@ -125,9 +125,14 @@ enum ArrayLibrary {
         try rt.typeError(v, "ARRAY")
     }
 
-    static func boundsError(_ rt: Runtime, _ array: Value, _ subs: [Value]) throws(Unwind) -> Never {
-        let s = subs.map { rt.printString($0) }.joined(separator: " ")
-        try rt.signalError(rt.simpleError("Invalid index \(s) for \(rt.printString(rt.typeOf(array))), should be a non-negative integer below \(rt.printString(listFrom((try? dims(rt, array))?.map { .fixnum($0) } ?? [])))."))
+    static func boundsError(_ rt: Runtime, _ array: Value, _ subs: [Value], axisSize: Int? = nil) throws(Unwind) -> Never {
+        let sub = subs.count == 1 ? subs[0] : listFrom(subs)
+        let d = (try? dims(rt, array)) ?? []
+        let bound = axisSize ?? d.reduce(1, *)
+        let expected = list(clsym("INTEGER"), .fixnum(0), list(.fixnum(bound)))
+        let msg = "Invalid index \(rt.printString(sub)) for \(rt.printString(rt.typeOf(array))), should be a non-negative integer below \(bound)."
+        try rt.signalError(rt.makeCondition(StandardConditions.typeError, message: msg,
+                                            slots: ["DATUM": sub, "EXPECTED-TYPE": expected]))
     }
 
     /// The storage and row-major index designated by `array` and subscripts `subs[from...]`.
@@ -152,7 +157,7 @@ enum ArrayLibrary {
             var k = 0
             for s in subs {
                 guard case .fixnum(let i) = s, i >= 0, i < a.dimensions[k] else {
-                    if case .fixnum = s { try boundsError(rt, array, Array(subs)) }
+                    if case .fixnum = s { try boundsError(rt, array, [s], axisSize: a.dimensions[k]) }
                     try rt.typeError(s, "FIXNUM")
                 }
                 idx = idx * a.dimensions[k] + i
@@ -263,7 +268,11 @@ enum ArrayLibrary {
 
     static func setFillPointer(_ rt: Runtime, _ v: Value, _ n: Int) throws(Unwind) {
         _ = try fillPointerOf(rt, v)
-        guard n <= storageSize(v) else { try rt.simpleError2("The new fill pointer \(n) is larger than the array size \(storageSize(v)).") }
+        guard n <= storageSize(v) else {
+            try rt.signalError(rt.makeCondition(StandardConditions.typeError,
+                message: "The new fill pointer \(n) is larger than the array size \(storageSize(v)).",
+                slots: ["DATUM": .fixnum(n), "EXPECTED-TYPE": list(clsym("INTEGER"), .fixnum(0), .fixnum(storageSize(v)))]))
+        }
         switch v {
         case .vector(let x): x.fillPointer = n
         case .string(let s): s.fillPointer = n
@@ -291,7 +300,7 @@ enum ArrayLibrary {
         let fp = try fillPointerOf(rt, v)
         switch v {
         case .vector(let vec):
-            if case .symbol(let s) = vec.elementType, s !== Symbol.T { try checkElement(rt, vec.elementType, x) }
+            if vec.elementType.asSymbol !== Symbol.T || !vec.elementType.isSymbolValue { try checkElement(rt, vec.elementType, x) }
             if fp < vec.items.count { vec.items[fp] = x } else {
                 if vec.items.capacity <= fp { vec.items.reserveCapacity(max(fp * 2, fp + ext)) }
                 vec.items.append(x)
@@ -645,6 +654,7 @@ func rtElementType(_ storage: Value) -> Value {
 }
 
 extension Value {
+    var isSymbolValue: Bool { if case .symbol = self { return true }; return false }
     var asLispArray: LispArray? { if case .object(let o) = self { return o as? LispArray }; return nil }
     func withRank0(_ v: Value) -> Value {
         if let a = asLispArray, a.dimensions.isEmpty, case .vector(let s) = a.storage { s.items[0] = v }

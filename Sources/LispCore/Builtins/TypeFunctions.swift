@@ -251,7 +251,9 @@ enum TypeFunctions {
             else if case .cons(let c) = t, ["VECTOR", "ARRAY", "SIMPLE-ARRAY"].contains(head!), c.cdr.car.asSymbol?.name != "*", !c.cdr.isNil { et = c.cdr.car }
             if case .cons(let c) = t {
                 let sizeArg = ["VECTOR", "ARRAY", "SIMPLE-ARRAY"].contains(head!) ? c.cdr.cdr.car : c.cdr.car
-                if case .fixnum(let n) = sizeArg, n != items.count { try rt.typeError(x, spec: t) }
+                if case .fixnum(let n) = sizeArg, n != items.count {
+                    try rt.simpleError2("The length requested (\(n)) does not match the type restriction in \(rt.printString(t)).")
+                }
             }
             return try ArrayLibrary.makeArray(rt, dims: [items.count], elementType: et, initialElement: nil, initialContents: listFrom(items),
                                               adjustable: false, fillPointer: nil, displacedTo: nil, offset: 0)
