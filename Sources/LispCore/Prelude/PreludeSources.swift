@@ -192,17 +192,18 @@ enum PreludeSources {
     `(let ,(nreverse lets) ,@(nreverse sets) nil)))
 
 (defmacro shiftf (&rest args)
+  ;; Evaluate every place's subforms, the old value, and all new values first; then store.
   (let* ((places (butlast args))
          (newval (car (last args)))
          (exps (mapcar (lambda (p) (multiple-value-list (get-setf-expansion p))) places))
          (g (gensym)))
     `(let* (,@(mapcan (lambda (e) (mapcar #'list (first e) (second e))) exps)
-            (,g ,(fifth (first exps))))
-       ,@(let ((forms nil))
-           (do ((e exps (cdr e))) ((null e))
-             (let ((next (if (cdr e) (fifth (cadr e)) newval)))
-               (push `(let ((,(car (third (car e))) ,next)) ,(fourth (car e))) forms)))
-           (nreverse forms))
+            (,g ,(fifth (first exps)))
+            ,@(let ((binds nil))
+                (do ((e exps (cdr e))) ((null e))
+                  (push (list (car (third (car e))) (if (cdr e) (fifth (cadr e)) newval)) binds))
+                (nreverse binds)))
+       ,@(mapcar #'fourth exps)
        ,g)))
 
 (defmacro rotatef (&rest places)
@@ -217,11 +218,16 @@ enum PreludeSources {
 
 (defmacro define-modify-macro (name lambda-list function &optional doc)
   (declare (ignore doc))
-  (let ((place (gensym)) (env (gensym))
-        (args (remove-if (lambda (x) (member x lambda-list-keywords))
-                         (mapcar (lambda (x) (if (consp x) (car x) x)) lambda-list))))
+  (let ((place (gensym)) (env (gensym)) (args nil) (rest nil))
+    (do ((l lambda-list (cdr l))) ((null l))
+      (let ((x (car l)))
+        (cond ((eq x '&rest) (setq rest (cadr l)) (setq l (cdr l)))
+              ((member x lambda-list-keywords))
+              (t (push (if (consp x) (car x) x) args)))))
+    (setq args (nreverse args))
     `(defmacro ,name (,place ,@lambda-list &environment ,env)
-       (%modify-macro-expansion ,place ,env ',function (list ,@args)))))
+       (%modify-macro-expansion ,place ,env ',function
+                                ,(if rest `(list* ,@args ,rest) `(list ,@args))))))
 
 (defmacro defsetf (access-fn &rest rest)
   (if (and rest (symbolp (car rest)))
@@ -426,6 +432,16 @@ enum PreludeSources {
 
 (defun yes-or-no-p (&optional control &rest args)
   (sys::%query "yes" "no" control args))
+"""#),
+        ("40-data.lisp", #"""
+;;;; 40-data.lisp — data library macros: hash-table iteration (CLHS 18).
+(in-package "SYSTEM")
+
+(defmacro with-hash-table-iterator ((name hash-table) &body body)
+  (let ((iter (gensym "ITER")))
+    `(let ((,iter (sys::%hash-table-iterator ,hash-table)))
+       (macrolet ((,name () '(funcall ,iter)))
+         ,@body))))
 """#),
     ]
 }

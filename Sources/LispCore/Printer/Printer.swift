@@ -44,7 +44,13 @@ public final class Printer {
         case .symbol(let s): printSymbol(s)
         case .string(let s): printString(s)
         case .cons(let c): try printList(c)
-        case .vector(let vec): try printVector(vec.activeItems.map { $0 })
+        case .vector(let vec):
+            if case .symbol(let et) = vec.elementType, et.name == "BIT", array || readably {
+                out += "#*"
+                for x in vec.activeItems { if case .fixnum(let b) = x { out += b == 0 ? "0" : "1" } }
+                return
+            }
+            try printVector(vec.activeItems.map { $0 })
         case .bytes(let b): try printVector(b.bytes[0..<b.count].map { .fixnum(Int($0)) })
         case .function(let f):
             if readably { try notReadable(v) }
