@@ -243,9 +243,12 @@ public final class Printer {
         out += "("
         var p: Value = .cons(c)
         var n = 0
+        // SBCL's pretty printer shows an empty lambda list / binding list as ().
+        let emptyListAt = Printer.emptyListPosition(c.car)
         while case .cons(let cell) = p {
             if n > 0 { out += " " }
             if let len = length, n >= len { out += "..."; out += ")"; return }
+            if n == emptyListAt, cell.car.isNil { out += "()"; n += 1; p = cell.cdr; continue }
             try print(cell.car)
             n += 1
             p = cell.cdr
@@ -255,6 +258,16 @@ public final class Printer {
             try print(p)
         }
         out += ")"
+    }
+
+    /// Position of the lambda list (or binding list) in forms SBCL pretty-prints with `()`.
+    static func emptyListPosition(_ head: Value) -> Int? {
+        guard case .symbol(let s) = head, s.package === World.shared.cl else { return nil }
+        switch s.name {
+        case "DEFUN", "DEFMACRO", "DEFGENERIC", "DEFMETHOD", "DESTRUCTURING-BIND": return 2
+        case "LAMBDA", "LET", "LET*", "FLET", "LABELS", "MACROLET", "SYMBOL-MACROLET", "MULTIPLE-VALUE-BIND": return 1
+        default: return nil
+        }
     }
 
     func printVector(_ items: [Value]) throws(Unwind) {

@@ -99,6 +99,21 @@ public final class Restart: LispObject {
         self.function = function
     }
     public override var typeName: String { "RESTART" }
+
+    /// `princ` of a restart prints its report (a string, or a function of a stream).
+    public override func printObject(_ p: Printer) throws(Unwind) -> Bool {
+        if p.escape || p.readably { return false }
+        switch report {
+        case .string(let s): p.out += s.string
+        case .function(let f):
+            let out = StringOutputStream()
+            _ = try p.rt.funcall(f, .object(out))
+            p.out += out.contents
+        default:
+            p.out += name.asSymbol.map { p.rt.printString(Value($0)) } ?? "RESTART"
+        }
+        return true
+    }
     public override func printUnreadable() -> String {
         "RESTART \(name.asSymbol?.name ?? "NIL")"
     }
