@@ -171,8 +171,9 @@ final class LoopExpander {
                 }
             } else {
                 var assigns: [(Value, Value)] = []
+                // `for x = expr` evaluates expr once per iteration, the first time included:
+                // as a post-assignment it runs in the prologue and after every step.
                 destructure(varSpec, first, &assigns)
-                fc.initAssign = assigns
                 fc.post = assigns
             }
         case "BEING":
