@@ -11,8 +11,8 @@ struct KeyArgs {
 
     init(_ rt: Runtime, _ args: Args, from: Int, allowed: [String], fname: String) throws(Unwind) {
         self.rt = rt
-        self.fname = fname
-        map = try rt.keywordArgs(args, from: from, allowed: allowed, fname: fname)
+        self.fname = qualified(fname)
+        map = try rt.keywordArgs(args, from: from, allowed: allowed, fname: self.fname)
     }
 
     func has(_ k: String) -> Bool { map[k] != nil }
@@ -68,10 +68,15 @@ func realValue(_ v: Value) -> Double? {
     }
 }
 
+/// "NAME" -> "COMM:NAME" (names already carrying a package prefix, or "(SETF ...)", stay).
+func qualified(_ fname: String) -> String {
+    fname.contains(":") || fname.hasPrefix("(") ? fname : "COMM:" + fname
+}
+
 func argError(_ rt: Runtime, _ fname: String, _ arg: String, _ v: Value, _ expected: String) throws(Unwind) -> Never {
     try rt.signalError(rt.makeCondition(StandardConditions.simpleTypeError,
                                         message: "~A: argument ~A must be ~A, got ~S",
-                                        args: [Value(fname), Value(arg), Value(expected), v],
+                                        args: [Value(qualified(fname)), Value(arg), Value(expected), v],
                                         slots: ["DATUM": v, "EXPECTED-TYPE": Value(expected)]))
 }
 
@@ -86,7 +91,7 @@ func functionDesignator(_ rt: Runtime, _ fname: String, _ arg: String, _ v: Valu
 
 func commError(_ rt: Runtime, _ fname: String, _ message: String) throws(Unwind) -> Never {
     try rt.signalError(rt.makeCondition(StandardConditions.simpleError, message: "~A: ~A",
-                                        args: [Value(fname), Value(message)]))
+                                        args: [Value(qualified(fname)), Value(message)]))
 }
 
 /// A socket failure signalled synchronously (bind, connect, resolve...).

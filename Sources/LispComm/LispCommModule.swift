@@ -17,6 +17,10 @@ public enum LispComm {
         Driver.shared = d
         d.makeHandler()
         let comm = World.shared.comm
+        for n in ["WAIT-STATE-COLLECTION", "ASYNC-IO-STATE", "ACCEPTING-HANDLE", "IPV6-ADDRESS", "SOCKET-STREAM", "SOCKET-ERROR"] {
+            _ = comm.internExternal(n)
+        }
+        for n in ["PROCESS", "MAILBOX", "LOCK"] { _ = World.shared.mp.internExternal(n) }
         socketErrorClass = ConditionRegistry.shared.define(comm.internExternal("SOCKET-ERROR"),
                                                            parents: [StandardConditions.error])
         currentProcessSymbol = World.shared.mp.internExternal("*CURRENT-PROCESS*")

@@ -51,7 +51,7 @@ enum MPBuiltins {
 
         // MARK: processes
         rt.defN("PROCESS-RUN-FUNCTION", 3, -1, in: mp) { rt, args throws(Unwind) in
-            let fname = "PROCESS-RUN-FUNCTION"
+            let fname = "MP:PROCESS-RUN-FUNCTION"
             let nameV = args[0]
             switch nameV {
             case .string, .symbol, .null: break
@@ -70,18 +70,18 @@ enum MPBuiltins {
             return .object(p)
         }
         rt.defN("FUNCALL-ASYNC", 1, -1, in: mp) { rt, args throws(Unwind) in
-            let f = try functionDesignator(rt, "FUNCALL-ASYNC", "function", args[0])
+            let f = try functionDesignator(rt, "MP:FUNCALL-ASYNC", "function", args[0])
             _ = newProcess(Value("Funcall-Async"), f, Array(args.array.dropFirst(1)))
             return .null
         }
         rt.defN("PROCESS-WAIT", 2, -1, in: mp) { rt, args throws(Unwind) in
-            let f = try functionDesignator(rt, "PROCESS-WAIT", "function", args[1])
+            let f = try functionDesignator(rt, "MP:PROCESS-WAIT", "function", args[1])
             let fargs = Array(args.array.dropFirst(2))
             _ = try d.waitUntil(timeout: nil) { () throws(Unwind) -> Bool in try rt.apply(f, fargs).isTrue }
             return .t
         }
         rt.defN("PROCESS-WAIT-WITH-TIMEOUT", 2, -1, in: mp) { rt, args throws(Unwind) in
-            let fname = "PROCESS-WAIT-WITH-TIMEOUT"
+            let fname = "MP:PROCESS-WAIT-WITH-TIMEOUT"
             var timeout: Double?
             if !args[1].isNil {
                 guard let t = realValue(args[1]), t >= 0 else { try argError(rt, fname, "timeout", args[1], "NIL or a non-negative real") }
@@ -98,18 +98,18 @@ enum MPBuiltins {
         rt.defN("GET-CURRENT-PROCESS", 0, 0, in: mp) { _, _ throws(Unwind) in
             d.currentProcess.map { .object($0) } ?? .null
         }
-        rt.def1("PROCESS-NAME", in: mp) { rt, p throws(Unwind) in try processArg(rt, p, "PROCESS-NAME").name }
+        rt.def1("PROCESS-NAME", in: mp) { rt, p throws(Unwind) in try processArg(rt, p, "MP:PROCESS-NAME").name }
         rt.def1("PROCESS-ALIVE-P", in: mp) { rt, p throws(Unwind) in
-            let pr = try processArg(rt, p, "PROCESS-ALIVE-P")
+            let pr = try processArg(rt, p, "MP:PROCESS-ALIVE-P")
             return pr.finished ? .null : .t
         }
         rt.def1("PROCESS-MAILBOX", in: mp) { rt, p throws(Unwind) in
-            let pr = try processArg(rt, p, "PROCESS-MAILBOX")
+            let pr = try processArg(rt, p, "MP:PROCESS-MAILBOX")
             if pr.mailbox.isNil { pr.mailbox = .object(LispMailbox(name: pr.name)) }
             return pr.mailbox
         }
         rt.defN("PROCESS-TERMINATE", 1, -1, in: mp) { rt, args throws(Unwind) in
-            let fname = "PROCESS-TERMINATE"
+            let fname = "MP:PROCESS-TERMINATE"
             _ = try KeyArgs(rt, args, from: 1, allowed: ["JOIN-TIMEOUT", "FORCE-TIMEOUT"], fname: fname)
             let p = try processArg(rt, args[0], fname)
             if p.finished { return .null }
@@ -143,7 +143,7 @@ enum MPBuiltins {
             try argError(rt, fname, "mailbox", v, "an MP:MAILBOX")
         }
         rt.defN("MAILBOX-SEND", 2, 2, in: mp) { rt, args throws(Unwind) in
-            let m = try mailboxArg(rt, args[0], "MAILBOX-SEND")
+            let m = try mailboxArg(rt, args[0], "MP:MAILBOX-SEND")
             m.items.append(args[1])
             return .null
         }
@@ -153,7 +153,7 @@ enum MPBuiltins {
             return t
         }
         rt.defN("MAILBOX-READ", 1, 3, in: mp, mv: true) { rt, args throws(Unwind) in
-            let fname = "MAILBOX-READ"
+            let fname = "MP:MAILBOX-READ"
             let m = try mailboxArg(rt, args[0], fname)
             let t = try timeoutArg(rt, args, 2, fname)
             if try d.waitUntil(timeout: t, { () throws(Unwind) -> Bool in !m.isEmpty }) {
@@ -162,13 +162,13 @@ enum MPBuiltins {
             return try rt.values([.null, .null])
         }
         rt.defN("MAILBOX-WAIT", 1, 3, in: mp) { rt, args throws(Unwind) in
-            let fname = "MAILBOX-WAIT"
+            let fname = "MP:MAILBOX-WAIT"
             let m = try mailboxArg(rt, args[0], fname)
             let t = try timeoutArg(rt, args, 2, fname)
             return try d.waitUntil(timeout: t, { () throws(Unwind) -> Bool in !m.isEmpty }) ? .t : .null
         }
         rt.def1("MAILBOX-EMPTY-P", in: mp) { rt, mb throws(Unwind) in
-            try mailboxArg(rt, mb, "MAILBOX-EMPTY-P").isEmpty ? .t : .null
+            try mailboxArg(rt, mb, "MP:MAILBOX-EMPTY-P").isEmpty ? .t : .null
         }
 
         // MARK: locks
@@ -197,11 +197,11 @@ enum MPBuiltins {
             if l.count == 0 { l.owner = nil; l.ownedByMain = false }
         }
         rt.defN("PROCESS-LOCK", 1, 3, in: mp) { rt, args throws(Unwind) in
-            let l = try lockArg(rt, args[0], "PROCESS-LOCK")
-            return try acquire(l, try timeoutArg(rt, args, 2, "PROCESS-LOCK")) ? .t : .null
+            let l = try lockArg(rt, args[0], "MP:PROCESS-LOCK")
+            return try acquire(l, try timeoutArg(rt, args, 2, "MP:PROCESS-LOCK")) ? .t : .null
         }
         rt.defN("PROCESS-UNLOCK", 1, 2, in: mp) { rt, args throws(Unwind) in
-            let l = try lockArg(rt, args[0], "PROCESS-UNLOCK")
+            let l = try lockArg(rt, args[0], "MP:PROCESS-UNLOCK")
             if !mine(l) {
                 if args.count < 2 || args[1].isTrue { try commError(rt, "MP:PROCESS-UNLOCK", "the lock is not held by the current process") }
                 return .null
@@ -217,7 +217,7 @@ enum MPBuiltins {
             return try rt.funcall(body)
         }
         rt.def1("LOCK-OWNER", in: mp) { rt, lk throws(Unwind) in
-            let l = try lockArg(rt, lk, "LOCK-OWNER")
+            let l = try lockArg(rt, lk, "MP:LOCK-OWNER")
             if l.count == 0 { return .null }
             return l.owner.map { .object($0) } ?? .t
         }

@@ -96,6 +96,9 @@ public final class LispState: LispObject {
     /// read-with-checking element type: true = base-char (strings), false = bytes.
     var checkingChars: Bool? = nil
     var lastReadError: (SystemError, Value)?
+    /// The Lisp values given for the timeouts (returned as given when still current).
+    var readTimeoutValue: Value = .null
+    var writeTimeoutValue: Value = .null
     var lastWriteError: (SystemError, Value)?
 
     init(state: AsyncIOState, collection: LispCollection, object: Value, name: Value, userInfo: Value) {

@@ -12,7 +12,13 @@ enum OperationBuiltins {
     static func persist(_ kw: KeyArgs, _ st: LispState, read: Bool, allowZero: Bool = false) throws(Unwind) {
         if kw.has("TIMEOUT") {
             let t = try kw.seconds("TIMEOUT", allowZero: allowZero)
-            if read { st.state.readTimeout = t == 0 ? nil : t } else { st.state.writeTimeout = t == 0 ? nil : t }
+            if read {
+                st.state.readTimeout = t == 0 ? nil : t
+                st.readTimeoutValue = kw["TIMEOUT"]
+            } else {
+                st.state.writeTimeout = t == 0 ? nil : t
+                st.writeTimeoutValue = kw["TIMEOUT"]
+            }
         }
         if kw.has("USER-INFO") { st.userInfo = kw["USER-INFO"] }
     }

@@ -49,7 +49,7 @@ enum StateBuiltins {
             let opts = try stateOptions(kw, queueDefault: false)
             do throws(SystemError) {
                 let s = try lc.coll.makeState(fd: fd, kind: kind, ipv6: kw.bool("IPV6", false), options: opts)
-                return .object(LispState(state: s, collection: lc, object: args[1], name: kw["NAME"], userInfo: kw["USER-INFO"]))
+                return .object(LispState(state: s, collection: lc, object: args[1], name: kw["NAME"], userInfo: kw["USER-INFO"]).timeouts(kw))
             } catch { try socketError(rt, fname, error) }
         }
 
@@ -98,7 +98,7 @@ enum StateBuiltins {
                 }
                 wrapper = nil
             }
-            let w = LispState(state: s, collection: lc, object: .null, name: kw["NAME"], userInfo: kw["USER-INFO"])
+            let w = LispState(state: s, collection: lc, object: .null, name: kw["NAME"], userInfo: kw["USER-INFO"]).timeouts(kw)
             wrapper = w
             return .object(w)
         }
@@ -137,7 +137,7 @@ enum StateBuiltins {
             }
             do throws(SystemError) {
                 let s = try lc.coll.makeUDPState(ipv6: mode, local: local, connectTo: remote, options: opts)
-                return .object(LispState(state: s, collection: lc, object: .fixnum(Int(s.fd)), name: kw["NAME"], userInfo: kw["USER-INFO"]))
+                return .object(LispState(state: s, collection: lc, object: .fixnum(Int(s.fd)), name: kw["NAME"], userInfo: kw["USER-INFO"]).timeouts(kw))
             } catch {
                 if errorp { try socketError(rt, fname, error) }
                 return .null
@@ -265,10 +265,18 @@ enum StateBuiltins {
         reader("ASYNC-IO-STATE-COLLECTION") { _, s throws(Unwind) in .object(s.collection) }
         accessor("ASYNC-IO-STATE-NAME", { _, s throws(Unwind) in s.name }, { _, s, v throws(Unwind) in s.name = v })
         accessor("ASYNC-IO-STATE-USER-INFO", { _, s throws(Unwind) in s.userInfo }, { _, s, v throws(Unwind) in s.userInfo = v })
-        accessor("ASYNC-IO-STATE-READ-TIMEOUT", { _, s throws(Unwind) in timeoutValue(s.state.readTimeout) },
-                 { rt, s, v throws(Unwind) in s.state.readTimeout = try setTimeout(rt, "ASYNC-IO-STATE-READ-TIMEOUT", v) })
-        accessor("ASYNC-IO-STATE-WRITE-TIMEOUT", { _, s throws(Unwind) in timeoutValue(s.state.writeTimeout) },
-                 { rt, s, v throws(Unwind) in s.state.writeTimeout = try setTimeout(rt, "ASYNC-IO-STATE-WRITE-TIMEOUT", v) })
+        accessor("ASYNC-IO-STATE-READ-TIMEOUT", { _, s throws(Unwind) in
+            realValue(s.readTimeoutValue) == s.state.readTimeout ? s.readTimeoutValue : timeoutValue(s.state.readTimeout)
+        }, { rt, s, v throws(Unwind) in
+            s.state.readTimeout = try setTimeout(rt, "ASYNC-IO-STATE-READ-TIMEOUT", v)
+            s.readTimeoutValue = v
+        })
+        accessor("ASYNC-IO-STATE-WRITE-TIMEOUT", { _, s throws(Unwind) in
+            realValue(s.writeTimeoutValue) == s.state.writeTimeout ? s.writeTimeoutValue : timeoutValue(s.state.writeTimeout)
+        }, { rt, s, v throws(Unwind) in
+            s.state.writeTimeout = try setTimeout(rt, "ASYNC-IO-STATE-WRITE-TIMEOUT", v)
+            s.writeTimeoutValue = v
+        })
         accessor("ASYNC-IO-STATE-MAX-READ", { _, s throws(Unwind) in .fixnum(s.state.maxRead) }, { rt, s, v throws(Unwind) in
             guard case .fixnum(let n) = v, n > 0 else { try argError(rt, "(SETF ASYNC-IO-STATE-MAX-READ)", "new value", v, "a positive integer") }
             s.state.maxRead = n
@@ -281,5 +289,14 @@ enum StateBuiltins {
             if case .object(let o) = c, let cond = o as? LispCondition { return cond.slot("ERRNO") }
             try argError(rt, "SOCKET-ERROR-ERRNO", "condition", c, "a COMM:SOCKET-ERROR")
         }
+    }
+}
+
+extension LispState {
+    /// Remembers the :read-timeout / :write-timeout values as given.
+    func timeouts(_ kw: KeyArgs) -> LispState {
+        readTimeoutValue = kw["READ-TIMEOUT"]
+        writeTimeoutValue = kw["WRITE-TIMEOUT"]
+        return self
     }
 }
