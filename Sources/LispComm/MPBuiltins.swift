@@ -134,7 +134,7 @@ enum MPBuiltins {
 
         // MARK: mailboxes
         rt.defN("MAKE-MAILBOX", 0, -1, in: mp) { rt, args throws(Unwind) in
-            let kw = try KeyArgs(rt, args, from: 0, allowed: ["SIZE", "NAME", "LOCK-NAME"], fname: "MAKE-MAILBOX")
+            let kw = try KeyArgs(rt, args, from: 0, allowed: ["SIZE", "NAME", "LOCK-NAME"], fname: "MP:MAKE-MAILBOX")
             _ = try kw.integer("SIZE", min: 0)
             return .object(LispMailbox(name: kw["NAME"]))
         }
@@ -173,7 +173,7 @@ enum MPBuiltins {
 
         // MARK: locks
         rt.defN("MAKE-LOCK", 0, -1, in: mp) { rt, args throws(Unwind) in
-            let kw = try KeyArgs(rt, args, from: 0, allowed: ["NAME", "IMPORTANT-P", "SAFEP", "RECURSIVEP", "SHARING"], fname: "MAKE-LOCK")
+            let kw = try KeyArgs(rt, args, from: 0, allowed: ["NAME", "IMPORTANT-P", "SAFEP", "RECURSIVEP", "SHARING"], fname: "MP:MAKE-LOCK")
             return .object(LispLock(name: kw["NAME"]))
         }
         func lockArg(_ rt: Runtime, _ v: Value, _ fname: String) throws(Unwind) -> LispLock {

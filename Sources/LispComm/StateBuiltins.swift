@@ -258,7 +258,7 @@ enum StateBuiltins {
         }
         func setTimeout(_ rt: Runtime, _ name: String, _ v: Value) throws(Unwind) -> Double? {
             if v.isNil { return nil }
-            guard let t = realValue(v), t > 0 else { try argError(rt, "(SETF \(name))", "new value", v, "NIL or a positive real") }
+            guard let t = realValue(v), t > 0 else { try argError(rt, "(SETF COMM:\(name))", "new value", v, "NIL or a positive real") }
             return t
         }
         reader("ASYNC-IO-STATE-OBJECT") { _, s throws(Unwind) in s.object }
@@ -278,7 +278,7 @@ enum StateBuiltins {
             s.writeTimeoutValue = v
         })
         accessor("ASYNC-IO-STATE-MAX-READ", { _, s throws(Unwind) in .fixnum(s.state.maxRead) }, { rt, s, v throws(Unwind) in
-            guard case .fixnum(let n) = v, n > 0 else { try argError(rt, "(SETF ASYNC-IO-STATE-MAX-READ)", "new value", v, "a positive integer") }
+            guard case .fixnum(let n) = v, n > 0 else { try argError(rt, "(SETF COMM:ASYNC-IO-STATE-MAX-READ)", "new value", v, "a positive integer") }
             s.state.maxRead = n
         })
         reader("ASYNC-IO-STATE-OLD-LENGTH") { _, s throws(Unwind) in .fixnum(s.state.oldLength) }
