@@ -254,7 +254,7 @@ public final class Driver {
             let lc = ctx.collection
             guard case .object(let o) = cond, let c = o as? LispCondition else { return .null }
             let report = (try? rt.conditionReport(c)) ?? "(unprintable condition)"
-            let who = ctx.object.isNil ? lc.printUnreadable() : rt.printString(ctx.object)
+            let who = ctx.object.isNil ? "#<\(lc.printUnreadable())>" : rt.printString(ctx.object)
             let bt = rt.backtrace()
             func btText() -> String { bt.enumerated().map { "  \($0.offset): \($0.element)\n" }.joined() }
             switch lc.policy {
