@@ -7,18 +7,54 @@ import LispCore
 struct KeyArgs {
     let rt: Runtime
     let fname: String
-    let map: [String: Value]
+    /// The call's arguments (valid only during the builtin call) and where the plist starts.
+    private let base: UnsafeMutablePointer<Value>
+    private let from: Int
+    private let count: Int
 
+    /// Parses without allocating: the plist is scanned in place on the value stack.
     init(_ rt: Runtime, _ args: Args, from: Int, allowed: [String], fname: String) throws(Unwind) {
         self.rt = rt
-        self.fname = qualified(fname)
-        map = try rt.keywordArgs(args, from: from, allowed: allowed, fname: self.fname)
+        self.fname = fname
+        self.base = args.base
+        self.from = from
+        self.count = args.count
+        if args.count <= from { return }
+        if (args.count - from) % 2 != 0 {
+            try rt.signalError(rt.programError("\(qualified(fname)): odd number of keyword arguments"))
+        }
+        var allowOthers = false
+        var i = from
+        while i < args.count {
+            if case .symbol(let k) = args[i], k.isKeyword, k.name == "ALLOW-OTHER-KEYS", args[i + 1].isTrue { allowOthers = true }
+            i += 2
+        }
+        i = from
+        while i < args.count {
+            guard case .symbol(let k) = args[i], k.isKeyword else {
+                try rt.signalError(rt.programError("\(qualified(fname)): \(rt.printString(args[i])) is not a keyword"))
+            }
+            if !allowOthers && k.name != "ALLOW-OTHER-KEYS" && !allowed.contains(k.name) {
+                try rt.signalError(rt.programError("\(qualified(fname)): unknown keyword argument \(rt.printString(args[i])); allowed: \(allowed.map { ":" + $0 }.joined(separator: " "))"))
+            }
+            i += 2
+        }
     }
 
-    func has(_ k: String) -> Bool { map[k] != nil }
-    subscript(_ k: String) -> Value { map[k] ?? .null }
-    func value(_ k: String, _ def: Value) -> Value { map[k] ?? def }
-    func bool(_ k: String, _ def: Bool) -> Bool { map[k].map { $0.isTrue } ?? def }
+    /// The first value given for keyword `k`, or nil.
+    private func lookup(_ k: String) -> Value? {
+        var i = from
+        while i + 1 < count {
+            if case .symbol(let s) = base[i], s.name == k { return base[i + 1] }
+            i += 2
+        }
+        return nil
+    }
+
+    func has(_ k: String) -> Bool { lookup(k) != nil }
+    subscript(_ k: String) -> Value { lookup(k) ?? .null }
+    func value(_ k: String, _ def: Value) -> Value { lookup(k) ?? def }
+    func bool(_ k: String, _ def: Bool) -> Bool { lookup(k).map { $0.isTrue } ?? def }
 
     func fail(_ k: String, _ v: Value, _ expected: String) throws(Unwind) -> Never {
         try argError(rt, fname, ":" + k, v, expected)
@@ -26,7 +62,7 @@ struct KeyArgs {
 
     /// nil or a positive (or, with `allowZero`, non-negative) real number of seconds.
     func seconds(_ k: String, allowZero: Bool = false) throws(Unwind) -> Double? {
-        guard let v = map[k], !v.isNil else { return nil }
+        guard let v = lookup(k), !v.isNil else { return nil }
         guard let d = realValue(v), d > 0 || (allowZero && d == 0) else {
             try fail(k, v, allowZero ? "NIL or a non-negative real" : "NIL or a positive real")
         }
@@ -35,12 +71,12 @@ struct KeyArgs {
 
     /// nil or a function designator.
     func function(_ k: String) throws(Unwind) -> LispFunction? {
-        guard let v = map[k], !v.isNil else { return nil }
+        guard let v = lookup(k), !v.isNil else { return nil }
         return try functionDesignator(rt, fname, ":" + k, v)
     }
 
     func integer(_ k: String, min: Int = Int.min, max: Int = Int.max) throws(Unwind) -> Int? {
-        guard let v = map[k], !v.isNil else { return nil }
+        guard let v = lookup(k), !v.isNil else { return nil }
         guard case .fixnum(let n) = v, n >= min, n <= max else {
             try fail(k, v, min == 1 ? "NIL or a positive integer" : "NIL or an integer from \(min) to \(max)")
         }
@@ -48,7 +84,7 @@ struct KeyArgs {
     }
 
     func ipv6Mode(_ k: String, _ def: IPv6Mode) throws(Unwind) -> IPv6Mode {
-        guard let v = map[k] else { return def }
+        guard let v = lookup(k) else { return def }
         if v.isNil { return .ipv4 }
         if case .symbol(let s) = v {
             if s === Symbol.T { return .ipv6 }

@@ -4,6 +4,14 @@ import LispCore
 
 /// I/O operations on async-io-states (spec sections 5-8).
 enum OperationBuiltins {
+    static let keys0: [String] = ["START", "END", "TIMEOUT", "ERROR-CALLBACK", "USER-INFO"]
+    static let keys1: [String] = ["TIMEOUT", "MAX-READ", "ERROR-CALLBACK", "USER-INFO", "ELEMENT-TYPE"]
+    static let keys2: [String] = ["TIMEOUT", "USER-INFO"]
+    static let keys3: [String] = ["START", "END", "TIMEOUT", "ERROR-CALLBACK", "NEEDS-ADDRESS", "USER-INFO"]
+    static let keys4: [String] = ["CLOSE-CALLBACK", "KEEP-ALIVE-P"]
+    static let keys5: [String] = ["ABORT", "CALLBACK"]
+    static let keys6: [String] = ["KEEP-ALIVE-P"]
+    static let keys7: [String] = ["START", "END"]
     static func usage(_ rt: Runtime, _ fname: String, _ e: CommUsageError) throws(Unwind) -> Never {
         try commError(rt, fname, e.description)
     }
@@ -29,7 +37,7 @@ enum OperationBuiltins {
         // MARK: read-buffer
         rt.defN("ASYNC-IO-STATE-READ-BUFFER", 3, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-READ-BUFFER"
-            let kw = try KeyArgs(rt, args, from: 3, allowed: ["START", "END", "TIMEOUT", "ERROR-CALLBACK", "USER-INFO"], fname: fname)
+            let kw = try KeyArgs(rt, args, from: 3, allowed: OperationBuiltins.keys0, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let bufVal = args[1]
             let buf = try bufferStorage(rt, bufVal, fname, forWrite: false)
@@ -55,7 +63,7 @@ enum OperationBuiltins {
         // MARK: read-with-checking
         rt.defN("ASYNC-IO-STATE-READ-WITH-CHECKING", 2, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-READ-WITH-CHECKING"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: ["TIMEOUT", "MAX-READ", "ERROR-CALLBACK", "USER-INFO", "ELEMENT-TYPE"], fname: fname)
+            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys1, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let cb = args[1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[1])
             let ecb = try kw.function("ERROR-CALLBACK")
@@ -115,7 +123,7 @@ enum OperationBuiltins {
         // MARK: wait-for-input
         rt.defN("ASYNC-IO-STATE-WAIT-FOR-INPUT", 2, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-WAIT-FOR-INPUT"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: ["TIMEOUT", "USER-INFO"], fname: fname)
+            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys2, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let cb = try functionDesignator(rt, fname, "callback", args[1])
             try persist(kw, st, read: true)
@@ -132,7 +140,7 @@ enum OperationBuiltins {
         // MARK: receive-message
         rt.defN("ASYNC-IO-STATE-RECEIVE-MESSAGE", 3, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-RECEIVE-MESSAGE"
-            let kw = try KeyArgs(rt, args, from: 3, allowed: ["START", "END", "TIMEOUT", "ERROR-CALLBACK", "NEEDS-ADDRESS", "USER-INFO"], fname: fname)
+            let kw = try KeyArgs(rt, args, from: 3, allowed: OperationBuiltins.keys3, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let bufVal = args[1]
             let buf = try bufferStorage(rt, bufVal, fname, forWrite: false)
@@ -165,7 +173,7 @@ enum OperationBuiltins {
         // MARK: writes
         func startWrite(_ rt: Runtime, _ args: Args, fname: String, first: Int, message: Bool,
                         _ op: (LispState, MutableByteStorage, Int, Int, WriteCallback?, WriteCallback?) throws(CommUsageError) -> Void) throws(Unwind) -> Value {
-            let kw = try KeyArgs(rt, args, from: first + 2, allowed: ["START", "END", "TIMEOUT", "ERROR-CALLBACK", "USER-INFO"], fname: fname)
+            let kw = try KeyArgs(rt, args, from: first + 2, allowed: OperationBuiltins.keys0, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let bufVal = args[first]
             let buf = try bufferStorage(rt, bufVal, fname, forWrite: true)
@@ -254,7 +262,7 @@ enum OperationBuiltins {
 
         rt.defN("ASYNC-IO-STATE-ABORT-AND-CLOSE", 1, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-ABORT-AND-CLOSE"
-            let kw = try KeyArgs(rt, args, from: 1, allowed: ["CLOSE-CALLBACK", "KEEP-ALIVE-P"], fname: fname)
+            let kw = try KeyArgs(rt, args, from: 1, allowed: OperationBuiltins.keys4, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let cb = try kw.function("CLOSE-CALLBACK")
             let lc = st.collection
@@ -267,7 +275,7 @@ enum OperationBuiltins {
 
         rt.defN("ASYNC-IO-STATE-SHUTDOWN", 2, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-SHUTDOWN"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: ["ABORT", "CALLBACK"], fname: fname)
+            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys5, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let dir = try direction(rt, fname, args[1], .input)
             let cb = try kw.function("CALLBACK")
@@ -288,14 +296,14 @@ enum OperationBuiltins {
 
         rt.defN("CLOSE-ASYNC-IO-STATE", 1, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "CLOSE-ASYNC-IO-STATE"
-            let kw = try KeyArgs(rt, args, from: 1, allowed: ["KEEP-ALIVE-P"], fname: fname)
+            let kw = try KeyArgs(rt, args, from: 1, allowed: OperationBuiltins.keys6, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             return .fixnum(st.state.close(keepAlive: kw.bool("KEEP-ALIVE-P", false)))
         }
 
         rt.defN("ASYNC-IO-STATE-GET-BUFFERED-DATA", 2, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-GET-BUFFERED-DATA"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: ["START", "END"], fname: fname)
+            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys7, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let buf = try bufferStorage(rt, args[1], fname, forWrite: false)
             let (start, end) = try bufferRange(rt, kw, buf.count)

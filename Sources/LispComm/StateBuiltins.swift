@@ -261,7 +261,11 @@ enum StateBuiltins {
             guard let t = realValue(v), t > 0 else { try argError(rt, "(SETF COMM:\(name))", "new value", v, "NIL or a positive real") }
             return t
         }
-        reader("ASYNC-IO-STATE-OBJECT") { _, s throws(Unwind) in s.object }
+        reader("ASYNC-IO-STATE-OBJECT") { _, s throws(Unwind) in
+            // The connected-TCP creator's socket exists once the connect started.
+            if s.object.isNil && s.state.fd >= 0 { s.object = .fixnum(Int(s.state.fd)) }
+            return s.object
+        }
         reader("ASYNC-IO-STATE-COLLECTION") { _, s throws(Unwind) in .object(s.collection) }
         accessor("ASYNC-IO-STATE-NAME", { _, s throws(Unwind) in s.name }, { _, s, v throws(Unwind) in s.name = v })
         accessor("ASYNC-IO-STATE-USER-INFO", { _, s throws(Unwind) in s.userInfo }, { _, s, v throws(Unwind) in s.userInfo = v })
