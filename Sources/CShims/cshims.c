@@ -54,6 +54,7 @@ SSL *cshim_SSL_from_store_ctx(X509_STORE_CTX *store) {
 int cshim_SSL_CTX_set_app_ptr(SSL_CTX *ctx, void *p) { return SSL_CTX_set_ex_data(ctx, 0, p); }
 void *cshim_SSL_CTX_get_app_ptr(const SSL_CTX *ctx) { return SSL_CTX_get_ex_data(ctx, 0); }
 
+long cshim_SSL_add1_chain_cert(SSL *ssl, X509 *x) { return SSL_add1_chain_cert(ssl, x); }
 int cshim_ERR_GET_LIB(unsigned long e) { return ERR_GET_LIB(e); }
 int cshim_ERR_GET_REASON(unsigned long e) { return ERR_GET_REASON(e); }
 void cshim_ERR_error_string(unsigned long e, char *buf, size_t len) { ERR_error_string_n(e, buf, len); }

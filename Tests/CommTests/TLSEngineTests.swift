@@ -559,9 +559,13 @@ final class TLSEngineTests: XCTestCase {
         let c = try EventCollection()
         let pair = try makePair(c)
         var r: [TLSFailure?] = []
-        try pair.server.attachTLS(TLSAttachOptions(context: try fx.serverContext(), side: .both)) { _, f in r.append(f) }
+        // The server context has no certificate: ssl-connection-read-certificates supplies one.
+        try pair.server.attachTLS(TLSAttachOptions(context: try TLSContext(side: .server), side: .both)) { _, f in r.append(f) }
         try pair.client.attachTLS(TLSAttachOptions(context: try fx.clientContext(), side: .both, hostName: "localhost")) { _, f in r.append(f) }
         XCTAssert(runUntil(c) { r.count == 2 })
+        let pairs = try readCertificateKeyPairs(file: fx.pairFile)
+        XCTAssertThrowsError(try pair.server.tlsTransport!.useCertificate(pairs[0].0, key: try PrivateKey(pemFile: fx.selfSignedKey)))
+        try pair.server.tlsTransport!.useCertificate(pairs[0].0, key: pairs[0].1!, chain: [try X509Certificate(pemFile: fx.caCert)])
         pair.server.tlsTransport!.setAcceptState()
         pair.client.tlsTransport!.setConnectState()
         try pair.server.handshake(timeout: 5) { _, f in r.append(f) }

@@ -103,6 +103,8 @@ SSL *cshim_SSL_from_store_ctx(X509_STORE_CTX *store);
 /// Opaque pointer slot on a context (SSL_CTX_set_ex_data index 0 reserved by CShims).
 int cshim_SSL_CTX_set_app_ptr(SSL_CTX *ctx, void *p);
 void *cshim_SSL_CTX_get_app_ptr(const SSL_CTX *ctx);
+/// SSL_add1_chain_cert (per-connection chain certificate).
+long cshim_SSL_add1_chain_cert(SSL *ssl, X509 *x);
 /// ERR_GET_LIB / ERR_GET_REASON.
 int cshim_ERR_GET_LIB(unsigned long e);
 int cshim_ERR_GET_REASON(unsigned long e);

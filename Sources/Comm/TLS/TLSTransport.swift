@@ -16,7 +16,8 @@ import Glibc
 /// - Partial writes: SSL_MODE_ENABLE_PARTIAL_WRITE | ACCEPT_MOVING_WRITE_BUFFER, so a
 ///   write returns after each record and may be retried from a moved buffer.
 /// - `close` sends close_notify (one nonblocking SSL_shutdown, best effort, skipped after a
-///   fatal error) and frees the SSL object; the descriptor is the state's.
+///   fatal error or once the peer closed) and frees the SSL object; the descriptor is the
+///   state's.
 public final class TLSTransport: Transport {
     public let fd: Int32
     /// The `SSL*` (`async-io-state-ssl`).
@@ -31,6 +32,8 @@ public final class TLSTransport: Transport {
     /// close_notify was sent.
     public private(set) var sentShutdown = false
     private var lastReadWasSmallRecord = true
+    /// The peer's close_notify (or EOF) was read: closing needs no close_notify of ours.
+    private var peerClosed = false
     private var freed = false
     /// The SSL object has been freed (closed or detached).
     public var isReleased: Bool { freed }
@@ -100,6 +103,7 @@ public final class TLSTransport: Transport {
             wants = .write
             return .wouldBlock
         case CSHIM_SSL_ERROR_ZERO_RETURN:
+            peerClosed = true
             return .endOfFile
         default:
             throw ioFailure(e, op: "SSL_read")
@@ -129,7 +133,9 @@ public final class TLSTransport: Transport {
     }
 
     public var hasPendingBytes: Bool { !freed && SSL_pending(ssl) > 0 }
-    public var shortReadMeansDrained: Bool { lastReadWasSmallRecord }
+    /// A small record was the last read and OpenSSL buffers nothing unprocessed (read-ahead
+    /// set by an ssl-configure-callback would buffer records epoll cannot see).
+    public var shortReadMeansDrained: Bool { lastReadWasSmallRecord && SSL_has_pending(ssl) == 0 }
 
     /// `.write`/`.both`: close_notify first (best effort), then shutdown(2).
     public func shutdown(_ how: Posix.ShutdownHow) throws(SystemError) {
@@ -146,7 +152,7 @@ public final class TLSTransport: Transport {
 
     /// One nonblocking SSL_shutdown (sends close_notify unless a fatal error happened).
     func sendCloseNotify() {
-        if freed || sentShutdown || hadFatalError || !isHandshakeComplete { return }
+        if freed || sentShutdown || hadFatalError || peerClosed || !isHandshakeComplete { return }
         sentShutdown = true
         ERR_clear_error()
         _ = SSL_shutdown(ssl)
@@ -168,14 +174,17 @@ public final class TLSTransport: Transport {
 
     // MARK: handshake and shutdown steps (driven by AsyncIOState)
 
-    enum Step {
+    /// Outcome of one handshake step.
+    public enum Step {
         case done
+        /// Wait for `wants` readiness, then step again.
         case wouldBlock
         case failed(TLSFailure)
     }
 
-    /// One SSL_do_handshake.
-    func handshakeStep() -> Step {
+    /// One SSL_do_handshake. Public for blocking users (socket streams): step, poll(2) the fd
+    /// for `wants`, repeat.
+    public func handshakeStep() -> Step {
         if isHandshakeComplete { return .done }
         ERR_clear_error()
         Glibc.errno = 0
@@ -221,8 +230,9 @@ public final class TLSTransport: Transport {
         }
     }
 
-    /// One step of a bidirectional shutdown: true when finished (or hopeless).
-    func shutdownStep() -> Bool {
+    /// One step of a bidirectional shutdown: true when finished (or hopeless); false = wait
+    /// for `wants` and step again.
+    public func shutdownStep() -> Bool {
         if freed || hadFatalError || !isHandshakeComplete { return true }
         ERR_clear_error()
         sentShutdown = true
@@ -244,6 +254,19 @@ public final class TLSTransport: Transport {
 
     /// Frees the SSL object without close_notify (detach after shutdown).
     func release() { free() }
+
+    // MARK: per-connection certificates
+
+    /// ssl-connection-read-certificates: certificate (chain) and key for this connection only.
+    public func useCertificate(_ cert: X509Certificate, key: PrivateKey, chain: [X509Certificate] = []) throws(TLSError) {
+        ERR_clear_error()
+        if SSL_use_certificate(ssl, cert.pointer) != 1 { throw TLSError(operation: "SSL_use_certificate") }
+        if SSL_use_PrivateKey(ssl, key.pointer) != 1 { throw TLSError(operation: "SSL_use_PrivateKey") }
+        if SSL_check_private_key(ssl) != 1 { throw TLSError(kind: .keyMismatch, operation: "SSL_check_private_key") }
+        for c in chain where cshim_SSL_add1_chain_cert(ssl, c.pointer) != 1 {
+            throw TLSError(operation: "SSL_add1_chain_cert")
+        }
+    }
 
     // MARK: inspection
 
