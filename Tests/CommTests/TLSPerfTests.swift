@@ -34,6 +34,21 @@ final class TLSPerfTests: XCTestCase {
         return String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     }
 
+    func selfCPU() -> Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
+
+    /// utime+stime of a child from /proc (the C server; `sh -c exec` keeps the pid).
+    func procCPU(_ pid: Int32) -> Double {
+        guard let s = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = s.lastIndex(of: ")") else { return 0 }
+        let f = s[s.index(after: close)...].split(separator: " ")
+        guard f.count > 13, let ut = Double(f[11]), let st = Double(f[12]) else { return 0 }
+        return (ut + st) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     func figure(_ result: String, _ key: String) -> Double {
         guard let r = result.range(of: " \(key)=") else { return 0 }
         return Double(result[r.upperBound...].prefix { !$0.isWhitespace }) ?? 0
@@ -65,10 +80,14 @@ final class TLSPerfTests: XCTestCase {
             }, errorCallback: { st, _, _ in st.close() })
         }
         var ours: [Double] = []
+        var oursCPU: [Double] = []
         for (args, key) in scenarios {
+            let cpu0 = selfCPU()
             let r = try loadgen(args, port: h.localPort, driving: c)
-            print("engine: \(r.trimmingCharacters(in: .whitespacesAndNewlines))")
+            let cpu = selfCPU() - cpu0
+            print("engine: \(r.trimmingCharacters(in: .whitespacesAndNewlines)) server_cpu_s=\(cpu)")
             ours.append(figure(r, key))
+            oursCPU.append(cpu / max(figure(r, "msgs"), 1))
         }
         h.close()
         c.close()
@@ -82,10 +101,15 @@ final class TLSPerfTests: XCTestCase {
         defer { srv.terminate(); srv.waitUntilExit() }
         usleep(300_000)
         for (i, (args, key)) in scenarios.enumerated() {
+            let cpu0 = procCPU(srv.processIdentifier)
             let r = try loadgen(args, port: port, driving: nil)
-            print("C:      \(r.trimmingCharacters(in: .whitespacesAndNewlines))")
+            let cpu = procCPU(srv.processIdentifier) - cpu0
+            print("C:      \(r.trimmingCharacters(in: .whitespacesAndNewlines)) server_cpu_s=\(cpu)")
             let theirs = figure(r, key)
-            print(String(format: "%@ %@: engine %.0f / C %.0f = %.2f", args, key, ours[i], theirs, theirs > 0 ? ours[i] / theirs : 0))
+            let theirCPU = cpu / max(figure(r, "msgs"), 1)
+            print(String(format: "%@ %@: engine %.0f / C %.0f = %.2f; server CPU us per msg: engine %.1f C %.1f (C/engine %.2f)",
+                         args, key, ours[i], theirs, theirs > 0 ? ours[i] / theirs : 0,
+                         oursCPU[i] * 1e6, theirCPU * 1e6, oursCPU[i] > 0 ? theirCPU / oursCPU[i] : 0))
         }
     }
 }
