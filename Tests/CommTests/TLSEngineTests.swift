@@ -575,4 +575,73 @@ final class TLSEngineTests: XCTestCase {
         XCTAssertEqual(pair.client.tlsTransport?.isHandshakeComplete, true)
         c.close()
     }
+
+    /// Detach when the peer never answers close_notify: the timeout detaches anyway.
+    func testDetachTimesOutWithoutPeerCloseNotify() throws {
+        let c = try EventCollection()
+        let pair = try makePair(c)
+        var r = 0
+        try pair.server.attachTLS(TLSAttachOptions(context: try fx.serverContext())) { _, f in XCTAssertNil(f); r += 1 }
+        try pair.client.attachTLS(TLSAttachOptions(context: try fx.clientContext(), side: .client, hostName: "localhost")) { _, f in XCTAssertNil(f); r += 1 }
+        XCTAssert(runUntil(c) { r == 2 })
+        var detached = false
+        let t0 = monotonicNanos()
+        try pair.client.detachTLS(timeout: 0.2) { _ in detached = true }
+        XCTAssertThrowsError(try pair.client.writeBuffer(bytes("x"), callback: nil))
+        XCTAssert(runUntil(c) { detached })
+        XCTAssertGreaterThan(Double(monotonicNanos() - t0) / 1e9, 0.15)
+        XCTAssertNil(pair.client.tlsSide)
+        XCTAssertEqual(pair.server.tlsSide, .server)
+        // The server still reads TLS: it sees the client's close_notify as EOF.
+        var st: IOStatus?
+        try pair.server.readBuffer(ByteArray(count: 1), callback: { s, _, _ in st = s.readStatus })
+        XCTAssert(runUntil(c) { st != nil })
+        XCTAssertEqual(st, .eof)
+        c.close()
+    }
+
+    /// TCP connect failure with TLS options: a plain SystemError, not a TLS failure.
+    func testConnectRefusedWithTLSOptions() throws {
+        let c = try EventCollection()
+        let fd = try Posix.socket(family: AF_INET)
+        try Posix.bind(fd, to: SocketAddress(ip: IPAddress("127.0.0.1")!, port: 0))
+        let port = Posix.localAddress(fd)!.port
+        Posix.close(fd)
+        var connected: SystemError?? = .none
+        let s = tlsConnect(c, port: port, context: try fx.clientContext()) { _, e in connected = .some(e) }
+        XCTAssert(runUntil(c) { connected != nil })
+        let e = try XCTUnwrap(connected!)
+        XCTAssertEqual(e.errno, ECONNREFUSED)
+        XCTAssertNil(TLSFailure.kind(of: e))
+        XCTAssertNil(s.lastTLSFailure)
+        c.close()
+    }
+
+    /// read-timeout applies to TLS reads; closing from the handshake callback is safe.
+    func testReadTimeoutOverTLSAndCloseInCallback() throws {
+        let c = try EventCollection()
+        var st: IOStatus?
+        let server = try TLSServer(c, context: try fx.serverContext()) { s in
+            s.readTimeout = 0.2
+            try? s.readBuffer(ByteArray(count: 4), callback: { s, _, _ in st = s.readStatus })
+        }
+        var closedInCallback = false
+        _ = tlsConnect(c, port: server.port, context: try fx.clientContext()) { s, e in
+            XCTAssertNil(e)
+            s.close()
+            closedInCallback = s.isClosed
+        }
+        // The client closed (close_notify): the server read sees EOF, not a timeout.
+        XCTAssert(runUntil(c) { st != nil })
+        XCTAssertTrue(closedInCallback)
+        XCTAssertEqual(st, .eof)
+        // A silent TLS peer: timeout.
+        st = nil
+        var client: AsyncIOState?
+        _ = tlsConnect(c, port: server.port, context: try fx.clientContext()) { s, _ in client = s }
+        XCTAssert(runUntil(c) { st != nil })
+        XCTAssertEqual(st, .timeout)
+        XCTAssertNotNil(client)
+        c.close()
+    }
 }
