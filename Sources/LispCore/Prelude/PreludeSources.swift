@@ -68,7 +68,7 @@ enum PreludeSources {
            (tagbody
              ,top
              (if (>= ,var ,n) (go ,end))
-             (tagbody ,@forms)
+             ,@(%tagbody-body forms)
              (setq ,var (1+ ,var))
              (go ,top)
              ,end)
@@ -85,7 +85,7 @@ enum PreludeSources {
              ,top
              (if (endp ,p) (go ,end))
              (setq ,var (car ,p))
-             (tagbody ,@forms)
+             ,@(%tagbody-body forms)
              (setq ,p (cdr ,p))
              (go ,top)
              ,end)
