@@ -44,7 +44,13 @@ public final class Printer {
         case .symbol(let s): printSymbol(s)
         case .string(let s): printString(s)
         case .cons(let c): try printList(c)
-        case .vector(let vec): try printVector(vec.activeItems.map { $0 })
+        case .vector(let vec):
+            if case .symbol(let et) = vec.elementType, et.name == "BIT", array || readably {
+                out += "#*"
+                for x in vec.activeItems { if case .fixnum(1) = x { out += "1" } else { out += "0" } }
+                return
+            }
+            try printVector(vec.activeItems.map { $0 })
         case .bytes(let b): try printVector(b.bytes[0..<b.count].map { .fixnum(Int($0)) })
         case .function(let f):
             if readably { try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
@@ -52,6 +58,10 @@ public final class Printer {
             out += "#<FUNCTION \(Printer(rt: rt, escape: true).render(f.name))>"
         case .object(let o):
             if try o.printObject(self) { return }
+            if let arr = o as? LispArray, array || readably {
+                try printArray(arr)
+                return
+            }
             if !escape, let c = o as? LispCondition {
                 out += try rt.conditionReport(c)
                 return
@@ -248,6 +258,45 @@ public final class Printer {
             try print(p)
         }
         out += ")"
+    }
+
+    /// `#nA(...)` for arrays of rank other than 1.
+    func printArray(_ arr: LispArray) throws(Unwind) {
+        func element(_ i: Int) -> Value {
+            switch arr.storage {
+            case .vector(let v): return i < v.items.count ? v.items[i] : .null
+            case .bytes(let b): return i < b.bytes.count ? .fixnum(Int(b.bytes[i])) : .null
+            case .string(let s): return i < s.totalCount ? .character(s[i]) : .null
+            default: return .null
+            }
+        }
+        out += "#\(arr.dimensions.count)A"
+        if arr.dimensions.isEmpty {
+            out += " "
+            try print(element(0))
+            return
+        }
+        var index = 0
+        func level(_ d: Int) throws(Unwind) {
+            if d == arr.dimensions.count {
+                try print(element(index))
+                index += 1
+                return
+            }
+            if let lv = self.level, currentLevel >= lv { out += "#"; index += arr.dimensions[d...].reduce(1, *); return }
+            currentLevel += 1
+            defer { currentLevel -= 1 }
+            out += "("
+            let n = arr.dimensions[d]
+            let stride = arr.dimensions[(d + 1)...].reduce(1, *)
+            for i in 0..<n {
+                if i > 0 { out += " " }
+                if let len = length, i >= len { out += "..."; index += (n - i) * stride; break }
+                try level(d + 1)
+            }
+            out += ")"
+        }
+        try level(0)
     }
 
     func printVector(_ items: [Value]) throws(Unwind) {
