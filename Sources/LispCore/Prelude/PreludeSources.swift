@@ -60,32 +60,36 @@ enum PreludeSources {
 
 (defmacro dotimes ((var count &optional result) &body body)
   (let ((n (gensym)) (top (gensym)) (end (gensym)))
-    `(block nil
-       (let ((,n ,count) (,var 0))
-         (declare (ignorable ,var))
-         (tagbody
-           ,top
-           (if (>= ,var ,n) (go ,end))
-           (tagbody ,@body)
-           (setq ,var (1+ ,var))
-           (go ,top)
-           ,end)
-         ,result))))
+    (multiple-value-bind (decls forms) (%split-declarations body)
+      `(block nil
+         (let ((,n ,count) (,var 0))
+           (declare (ignorable ,var))
+           ,@decls
+           (tagbody
+             ,top
+             (if (>= ,var ,n) (go ,end))
+             (tagbody ,@forms)
+             (setq ,var (1+ ,var))
+             (go ,top)
+             ,end)
+           ,result)))))
 
 (defmacro dolist ((var list &optional result) &body body)
   (let ((p (gensym)) (top (gensym)) (end (gensym)))
-    `(block nil
-       (let ((,p ,list) (,var nil))
-         (declare (ignorable ,var))
-         (tagbody
-           ,top
-           (if (endp ,p) (go ,end))
-           (setq ,var (car ,p))
-           (tagbody ,@body)
-           (setq ,p (cdr ,p))
-           (go ,top)
-           ,end)
-         (let ((,var nil)) (declare (ignorable ,var)) ,result)))))
+    (multiple-value-bind (decls forms) (%split-declarations body)
+      `(block nil
+         (let ((,p ,list) (,var nil))
+           (declare (ignorable ,var))
+           ,@decls
+           (tagbody
+             ,top
+             (if (endp ,p) (go ,end))
+             (setq ,var (car ,p))
+             (tagbody ,@forms)
+             (setq ,p (cdr ,p))
+             (go ,top)
+             ,end)
+           (let ((,var nil)) (declare (ignorable ,var)) ,result))))))
 
 (defmacro loop (&rest body)
   (if (every #'consp body)
@@ -192,17 +196,18 @@ enum PreludeSources {
     `(let ,(nreverse lets) ,@(nreverse sets) nil)))
 
 (defmacro shiftf (&rest args)
+  ;; Evaluate every place's subforms, the old value, and all new values first; then store.
   (let* ((places (butlast args))
          (newval (car (last args)))
          (exps (mapcar (lambda (p) (multiple-value-list (get-setf-expansion p))) places))
          (g (gensym)))
     `(let* (,@(mapcan (lambda (e) (mapcar #'list (first e) (second e))) exps)
-            (,g ,(fifth (first exps))))
-       ,@(let ((forms nil))
-           (do ((e exps (cdr e))) ((null e))
-             (let ((next (if (cdr e) (fifth (cadr e)) newval)))
-               (push `(let ((,(car (third (car e))) ,next)) ,(fourth (car e))) forms)))
-           (nreverse forms))
+            (,g ,(fifth (first exps)))
+            ,@(let ((binds nil))
+                (do ((e exps (cdr e))) ((null e))
+                  (push (list (car (third (car e))) (if (cdr e) (fifth (cadr e)) newval)) binds))
+                (nreverse binds)))
+       ,@(mapcar #'fourth exps)
        ,g)))
 
 (defmacro rotatef (&rest places)
@@ -217,11 +222,16 @@ enum PreludeSources {
 
 (defmacro define-modify-macro (name lambda-list function &optional doc)
   (declare (ignore doc))
-  (let ((place (gensym)) (env (gensym))
-        (args (remove-if (lambda (x) (member x lambda-list-keywords))
-                         (mapcar (lambda (x) (if (consp x) (car x) x)) lambda-list))))
+  (let ((place (gensym)) (env (gensym)) (args nil) (rest nil))
+    (do ((l lambda-list (cdr l))) ((null l))
+      (let ((x (car l)))
+        (cond ((eq x '&rest) (setq rest (cadr l)) (setq l (cdr l)))
+              ((member x lambda-list-keywords))
+              (t (push (if (consp x) (car x) x) args)))))
+    (setq args (nreverse args))
     `(defmacro ,name (,place ,@lambda-list &environment ,env)
-       (%modify-macro-expansion ,place ,env ',function (list ,@args)))))
+       (%modify-macro-expansion ,place ,env ',function
+                                ,(if rest `(list* ,@args ,rest) `(list ,@args))))))
 
 (defmacro defsetf (access-fn &rest rest)
   (if (and rest (symbolp (car rest)))
@@ -297,7 +307,9 @@ enum PreludeSources {
              (let ((name (car clause)) (ll (cadr clause)) (rest (cddr clause))
                    (report nil) (interactive nil) (test nil))
                (loop
-                 (cond ((eq (car rest) :report) (setq report (cadr rest) rest (cddr rest)))
+                 ;; An option keyword must be followed by its value (a lone :report is the body).
+                 (cond ((null (cdr rest)) (return))
+                       ((eq (car rest) :report) (setq report (cadr rest) rest (cddr rest)))
                        ((eq (car rest) :interactive) (setq interactive (cadr rest) rest (cddr rest)))
                        ((eq (car rest) :test) (setq test (cadr rest) rest (cddr rest)))
                        (t (return))))
@@ -383,6 +395,9 @@ enum PreludeSources {
      ,(if datum
           `(error ,datum ,@args)
           `(error 'simple-error :format-control "The assertion ~S failed." :format-arguments (list ',test)))))
+
+(defmacro with-condition-restarts (condition-form restarts-form &body body)
+  `(progn ,condition-form ,restarts-form (locally ,@body)))
 """#),
         ("30-streams.lisp", #"""
 ;;;; Streams and files: with-open-file, formatter.
@@ -471,6 +486,16 @@ enum PreludeSources {
                  ,@body))
              (write-string ,suffix ,ss)))
        nil)))
+"""#),
+        ("40-data.lisp", #"""
+;;;; 40-data.lisp — data library macros: hash-table iteration (CLHS 18).
+(in-package "SYSTEM")
+
+(defmacro with-hash-table-iterator ((name hash-table) &body body)
+  (let ((iter (gensym "ITER")))
+    `(let ((,iter (sys::%hash-table-iterator ,hash-table)))
+       (macrolet ((,name () '(funcall ,iter)))
+         ,@body))))
 """#),
     ]
 }

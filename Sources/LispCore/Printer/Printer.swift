@@ -91,31 +91,27 @@ public final class Printer {
         case .vector(let vec):
             if case .symbol(let et) = vec.elementType, et.name == "BIT", array || readably {
                 out += "#*"
-                for x in vec.activeItems { if case .fixnum(1) = x { out += "1" } else { out += "0" } }
+                for x in vec.activeItems { if case .fixnum(let b) = x { out += b == 0 ? "0" : "1" } }
                 return
             }
             if circle && circleLabel(ObjectIdentifier(vec)) { return }
             try printVector(vec.activeItems.map { $0 })
         case .bytes(let b): try printVector(b.bytes[0..<b.count].map { .fixnum(Int($0)) })
         case .function(let f):
-            if readably { try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
-                message: "~a cannot be printed readably", args: [Value("#<FUNCTION>")], slots: ["OBJECT": v])) }
+            if readably { try notReadable(v) }
             out += "#<FUNCTION \(Printer(rt: rt, escape: true).render(f.name))>"
         case .object(let o):
             if try o.printObject(self) { return }
-            if let arr = o as? LispArray, array || readably {
-                try printArray(arr)
-                return
-            }
-            if !escape, let c = o as? LispCondition {
-                out += try rt.conditionReport(c)
-                return
-            }
-            if readably { try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
-                message: "cannot print object readably", slots: ["OBJECT": v])) }
+            if readably { try notReadable(v) }
             out += "#<" + o.printUnreadable() + ">"
         case .box(let b): try print(b.value)
         }
+    }
+
+    func notReadable(_ v: Value) throws(Unwind) -> Never {
+        try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
+                                            message: "\(rt.printStringUnreadably(v)) cannot be printed readably.",
+                                            slots: ["OBJECT": v]))
     }
 
     /// Print `v` to a fresh string with these settings (no errors propagate: used for messages).
@@ -178,10 +174,11 @@ public final class Printer {
     func printCharacter(_ c: Unicode.Scalar) {
         guard escape else { out.unicodeScalars.append(c); return }
         out += "#\\"
-        // SBCL 2.2.9 prints ASCII graphic characters and Space as themselves, all others by name.
-        // With *print-readably* every character prints by name.
-        if c.value >= 32 && c.value < 127 && !readably { out.unicodeScalars.append(c) }
-        else if let n = Printer.characterName(c) { out += n } else { out.unicodeScalars.append(c) }
+        // SBCL 2.2.9 prints ASCII graphic characters and Space as themselves, all others by name
+        // (Unicode names for non-ASCII); with *print-readably* every character prints by name.
+        if c.value >= 32 && c.value < 127 && !readably { out.unicodeScalars.append(c) } else {
+            out += CharactersLibrary.charName(c) ?? Printer.characterName(c) ?? String(Character(c))
+        }
     }
 
     func printString(_ s: LispString) {
@@ -293,10 +290,13 @@ public final class Printer {
         out += "("
         var p: Value = .cons(c)
         var n = 0
+        // SBCL's pretty printer shows an empty lambda list / binding list as ().
+        let emptyListAt = Printer.emptyListPosition(c.car)
         while case .cons(let cell) = p {
             if n > 0 && circle && shared.contains(ObjectIdentifier(cell)) { break }
             if n > 0 { out += " " }
             if let len = length, n >= len { out += "..."; out += ")"; return }
+            if n == emptyListAt, cell.car.isNil { out += "()"; n += 1; p = cell.cdr; continue }
             try print(cell.car)
             n += 1
             p = cell.cdr
@@ -308,43 +308,14 @@ public final class Printer {
         out += ")"
     }
 
-    /// `#nA(...)` for arrays of rank other than 1.
-    func printArray(_ arr: LispArray) throws(Unwind) {
-        func element(_ i: Int) -> Value {
-            switch arr.storage {
-            case .vector(let v): return i < v.items.count ? v.items[i] : .null
-            case .bytes(let b): return i < b.bytes.count ? .fixnum(Int(b.bytes[i])) : .null
-            case .string(let s): return i < s.totalCount ? .character(s[i]) : .null
-            default: return .null
-            }
+    /// Position of the lambda list (or binding list) in forms SBCL pretty-prints with `()`.
+    static func emptyListPosition(_ head: Value) -> Int? {
+        guard case .symbol(let s) = head, s.package === World.shared.cl else { return nil }
+        switch s.name {
+        case "DEFUN", "DEFMACRO", "DEFGENERIC", "DEFMETHOD", "DESTRUCTURING-BIND": return 2
+        case "LAMBDA", "LET", "LET*", "FLET", "LABELS", "MACROLET", "SYMBOL-MACROLET", "MULTIPLE-VALUE-BIND": return 1
+        default: return nil
         }
-        out += "#\(arr.dimensions.count)A"
-        if arr.dimensions.isEmpty {
-            out += " "
-            try print(element(0))
-            return
-        }
-        var index = 0
-        func level(_ d: Int) throws(Unwind) {
-            if d == arr.dimensions.count {
-                try print(element(index))
-                index += 1
-                return
-            }
-            if let lv = self.level, currentLevel >= lv { out += "#"; index += arr.dimensions[d...].reduce(1, *); return }
-            currentLevel += 1
-            defer { currentLevel -= 1 }
-            out += "("
-            let n = arr.dimensions[d]
-            let stride = arr.dimensions[(d + 1)...].reduce(1, *)
-            for i in 0..<n {
-                if i > 0 { out += " " }
-                if let len = length, i >= len { out += "..."; index += (n - i) * stride; break }
-                try level(d + 1)
-            }
-            out += ")"
-        }
-        try level(0)
     }
 
     func printVector(_ items: [Value]) throws(Unwind) {
@@ -368,6 +339,12 @@ public final class Printer {
 extension Runtime {
     /// `prin1-to-string` with the current print settings (never signals: for messages).
     public func printString(_ v: Value) -> String { Printer(rt: self, escape: true).render(v) }
+    /// `prin1` output with `*print-readably*` off (for error messages about unreadable objects).
+    public func printStringUnreadably(_ v: Value) -> String {
+        let p = Printer(rt: self, escape: true)
+        p.readably = false
+        return p.render(v)
+    }
     /// `princ-to-string` (never signals).
     public func princString(_ v: Value) -> String { Printer(rt: self, escape: false).render(v) }
 }

@@ -16,7 +16,7 @@ open class LispStream: LispObject {
     /// Element type as a type specifier (CHARACTER or (UNSIGNED-BYTE 8)).
     open var elementType: Value { Value(World.shared.cl.internExternal("CHARACTER")) }
 
-    public override var typeName: String { "STREAM" }
+    open override var typeName: String { "STREAM" }
 
     // MARK: output
     open func writeChar(_ c: Unicode.Scalar) { writeString(String(Character(c))) }
