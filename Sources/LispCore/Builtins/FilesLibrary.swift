@@ -388,6 +388,8 @@ enum FilesLibrary {
         let fd = Glibc.open(path, flags | O_CLOEXEC, 0o666)
         if fd < 0 { try fileError(rt, path, "could not open \"\(path)\": \(errnoText())") }
         let full = truename(path) ?? path
-        return .object(FileStream(fd: fd, path: full, input: input, output: output, binary: binary, encoding: enc))
+        let fs = FileStream(fd: fd, path: full, input: input, output: output, binary: binary, encoding: enc)
+        fs.createdNew = output && (!exists || ifExists == "RENAME")
+        return .object(fs)
     }
 }

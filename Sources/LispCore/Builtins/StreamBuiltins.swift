@@ -1,3 +1,5 @@
+import Glibc
+
 /// Stream functions: string streams, character input, `read`, `read-from-string`, output
 /// flushing. File streams and composite streams live in the streams library.
 enum StreamBuiltins {
@@ -148,6 +150,13 @@ enum StreamBuiltins {
         }
         rt.defN("CLOSE", 1, -1) { rt, args throws(Unwind) in
             guard case .object(let o) = args[0], let s = o as? LispStream else { try rt.typeError(args[0], "STREAM") }
+            let kw = try rt.keywordArgs(args, from: 1, allowed: ["ABORT"], fname: "CLOSE")
+            if let f = s as? FileStream, f.isOpen, kw["ABORT"]?.isTrue ?? false, f.createdNew {
+                // Aborting a file that OPEN created removes it, as SBCL does.
+                f.close()
+                unlink(f.path)
+                return .t
+            }
             s.close()
             return .t
         }

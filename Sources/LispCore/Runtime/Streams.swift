@@ -486,6 +486,8 @@ public final class FileStream: LispStream {
     var pushback: [(Unicode.Scalar, Int)] = []   // char and its byte length
     /// Byte position of the start of inBuf in the file (valid when inBuf is non-empty).
     var inBase = 0
+    /// OPEN created the file (CLOSE :ABORT T deletes it).
+    public var createdNew = false
 
     public init(fd: Int32, path: String, input: Bool, output: Bool, binary: Bool, encoding: CharEncoding) {
         self.fd = fd
