@@ -175,9 +175,8 @@ enum TimeLibrary {
             var out: LispStream = rt.errorOutputStream
             if case .object(let o)? = Sym.traceOutput.value, let s = o as? LispStream { out = s }
             func fmt(_ x: Double, _ digits: Int) -> String {
-                let f = FmtFloat(d: x, isDouble: true)
-                let (s, lpoint, _, _) = FormatFloat.flonumToString(f.parts, fdigits: digits)
-                return (lpoint ? "0" : "") + s
+                let r = FloatFormat.flonumToString(FloatFormat.Bits(x), fdigits: digits)
+                return (r.leadingPoint ? "0" : "") + r.string
             }
             if out.column != 0 { out.writeChar("\n") }
             out.writeString("Evaluation took:\n  \(fmt(real, 3)) seconds of real time\n  \(fmt(run, 6)) seconds of total run time\n")
