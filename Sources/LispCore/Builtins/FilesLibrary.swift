@@ -239,7 +239,7 @@ enum FilesLibrary {
                     created = true
                 }
             }
-            return rt.values2(.object(p), .bool(created))
+            return rt.values2(args[0], .bool(created))
         }
         rt.defN("DIRECTORY", 1, -1) { rt, args throws(Unwind) in
             // Minimal: "dir/*.ext" or "dir/*" or "dir/*.*" patterns.
