@@ -644,4 +644,50 @@ final class TLSEngineTests: XCTestCase {
         XCTAssertNotNil(client)
         c.close()
     }
+
+    /// A blocking client (socket-stream style) on another thread against the engine's server;
+    /// the server's cert callback sees the SNI name.
+    func testBlockingClientHandshakeAndSNI() throws {
+        let c = try EventCollection()
+        let sctx = try fx.serverContext()
+        var sni: String?
+        sctx.setCertCallback { ssl in sni = TLSTransport.serverName(ssl: ssl); return .keep }
+        let server = try TLSServer(c, context: sctx) { startEcho($0) }
+        let port = server.port
+        let cctx = Box(try fx.clientContext())
+        let result = Box<String?>(nil)
+        let done = Box(false)
+        let t = Thread {
+            defer { done.value = true }
+            guard let fd = try? Posix.socket(family: AF_INET) else { return }
+            defer { Posix.close(fd) }
+            // Blocking socket: clear O_NONBLOCK that Posix.socket may have set.
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+            var sa = sockaddr_in()
+            sa.sin_family = sa_family_t(AF_INET)
+            sa.sin_port = port.bigEndian
+            sa.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard rc == 0, let tls = try? TLSTransport(context: cctx.value, fd: fd, side: .client, hostName: "localhost") else {
+                result.value = "connect failed"; return
+            }
+            if let f = tls.blockingHandshake(timeout: 5) { result.value = "handshake: \(f)"; return }
+            let msg: [UInt8] = Array("blocking hello".utf8)
+            _ = msg.withUnsafeBytes { try? tls.write(from: $0) }
+            var buf = [UInt8](repeating: 0, count: msg.count)
+            var got = 0
+            while got < msg.count {
+                let r = buf.withUnsafeMutableBytes { p in try? tls.read(into: UnsafeMutableRawBufferPointer(rebasing: p[got...])) }
+                guard case .bytes(let n)? = r else { break }
+                got += n
+            }
+            result.value = String(decoding: buf.prefix(got), as: UTF8.self)
+            _ = tls.blockingShutdown(retryCount: 1, retryTimeout: 0.05)
+        }
+        t.start()
+        XCTAssert(runUntil(c, timeout: 10) { done.value })
+        XCTAssertEqual(result.value, "blocking hello")
+        XCTAssertEqual(sni, "localhost")
+        c.close()
+    }
 }

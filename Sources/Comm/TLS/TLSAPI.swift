@@ -47,6 +47,13 @@
 ///                                                `onFailure(handle, state, failure)` runs with the
 ///                                                state still open, then the engine closes it
 ///
+/// Socket streams (blocking): `TLSTransport(context:fd:side:hostName:configure:)`, then
+///   socket-stream-handshake                   -> `blockingHandshake(timeout:)` (nil = success)
+///   detach-ssl :retry-count :retry-timeout    -> `blockingShutdown(retryCount:retryTimeout:)`
+///   reads / writes                            -> `read(into:)` / `write(from:)`; on `.wouldBlock`
+///                                                `waitForWants(until:)` and retry
+///   SNI seen by a server (cert callback)      -> `TLSTransport.serverName(ssl:)`, `serverName`
+///
 /// Failures (`TLSFailure`) -> failure-args and async-io-ssl-failure-indicator-from-failure-args
 ///   `.timeout`      -> ("Handshake timed out"), indicator :timeout, read-status :timeout
 ///   `.closed`       -> ("SSL connection closed"), indicator :closed, read-status :eof
