@@ -430,6 +430,21 @@ final class TLSEngineTests: XCTestCase {
         c.close()
     }
 
+    /// An IP address as the host: no SNI, the certificate's IP SAN is verified.
+    func testIPAddressHostVerification() throws {
+        let c = try EventCollection()
+        let server = try TLSServer(c, context: try fx.serverContext())
+        var connected: SystemError?? = .none
+        _ = tlsConnect(c, port: server.port, context: try fx.clientContext(), host: "127.0.0.1") { _, e in connected = .some(e) }
+        XCTAssert(runUntil(c) { connected != nil })
+        XCTAssertNil(connected!)
+        connected = .none
+        let bad = tlsConnect(c, port: server.port, context: try fx.clientContext(), host: "127.0.0.2") { _, e in connected = .some(e) }
+        XCTAssert(runUntil(c) { connected != nil })
+        XCTAssertEqual(bad.lastTLSFailure?.kind, .verification)
+        c.close()
+    }
+
     /// Without verification the same self-signed server is accepted.
     func testNoVerifyAcceptsSelfSigned() throws {
         let c = try EventCollection()

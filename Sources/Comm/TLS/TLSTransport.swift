@@ -40,7 +40,7 @@ public final class TLSTransport: Transport {
 
     /// Makes the SSL object for `fd` from `context`, in accept (server) or connect (client)
     /// state (neither for `.both`), with `hostName` as SNI and, when the context verifies the
-    /// peer, as the expected certificate host. `configure` sees the `SSL*` first
+    /// peer, as the expected certificate host (an IP address: no SNI, the IP SAN is checked). `configure` sees the `SSL*` first
     /// (ssl-configure-callback).
     public init(context: TLSContext, fd: Int32, side: TLSSide, hostName: String? = nil,
                 configure: ((OpaquePointer) -> Void)? = nil) throws(TLSError) {
@@ -58,7 +58,10 @@ public final class TLSTransport: Transport {
         }
         if let h = hostName, !h.isEmpty {
             let isIP = h.contains(":") || h.allSatisfy { $0.isNumber || $0 == "." }
-            if !isIP {
+            if isIP {
+                // No SNI for addresses (RFC 6066); verify the certificate's IP SAN instead.
+                _ = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), h)
+            } else {
                 _ = cshim_SSL_set_tlsext_host_name(s, h)
                 _ = SSL_set1_host(s, h)
             }
