@@ -64,7 +64,7 @@ extension TLSTransport {
 
     /// The SNI host name the client asked for (server side; also inside a cert callback via
     /// `TLSTransport.serverName(ssl:)`).
-    public var serverName: String? { TLSTransport.serverName(ssl: ssl) }
+    public var serverName: String? { isReleased ? nil : TLSTransport.serverName(ssl: ssl) }
 
     public static func serverName(ssl: OpaquePointer) -> String? {
         SSL_get_servername(ssl, Int32(TLSEXT_NAMETYPE_host_name)).map { String(cString: $0) }

@@ -83,13 +83,14 @@ public final class TLSTransport: Transport {
     }
 
     /// For `.both`: ssl-set-accept-state / ssl-set-connect-state before `handshake`.
-    public func setAcceptState() { SSL_set_accept_state(ssl) }
-    public func setConnectState() { SSL_set_connect_state(ssl) }
+    public func setAcceptState() { if !freed { SSL_set_accept_state(ssl) } }
+    public func setConnectState() { if !freed { SSL_set_connect_state(ssl) } }
 
     // MARK: Transport
 
     @inline(__always)
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> TransportReadResult {
+        if freed { throw SystemError(errno: EBADF, op: "SSL_read (SSL detached)") }
         ERR_clear_error()
         var n = 0
         let r = SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &n)
@@ -116,6 +117,7 @@ public final class TLSTransport: Transport {
     @inline(__always)
     public func write(from buffer: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
         if buffer.count == 0 { return .processed(0) }
+        if freed { throw SystemError(errno: EBADF, op: "SSL_write (SSL detached)") }
         ERR_clear_error()
         var n = 0
         let r = SSL_write_ex(ssl, buffer.baseAddress, buffer.count, &n)
@@ -138,7 +140,7 @@ public final class TLSTransport: Transport {
     public var hasPendingBytes: Bool { !freed && SSL_pending(ssl) > 0 }
     /// A small record was the last read and OpenSSL buffers nothing unprocessed (read-ahead
     /// set by an ssl-configure-callback would buffer records epoll cannot see).
-    public var shortReadMeansDrained: Bool { lastReadWasSmallRecord && SSL_has_pending(ssl) == 0 }
+    public var shortReadMeansDrained: Bool { lastReadWasSmallRecord && (freed || SSL_has_pending(ssl) == 0) }
 
     /// `.write`/`.both`: close_notify first (best effort), then shutdown(2).
     public func shutdown(_ how: Posix.ShutdownHow) throws(SystemError) {
@@ -189,6 +191,7 @@ public final class TLSTransport: Transport {
     /// for `wants`, repeat.
     public func handshakeStep() -> Step {
         if isHandshakeComplete { return .done }
+        if freed { return .failed(TLSFailure(kind: .other)) }
         ERR_clear_error()
         Glibc.errno = 0
         let r = SSL_do_handshake(ssl)
@@ -281,12 +284,13 @@ public final class TLSTransport: Transport {
 
     /// SSL_get_verify_result and its text ("ok" for X509_V_OK).
     public var verifyResult: (code: Int, text: String) {
+        if freed { return (0, "") }
         let v = SSL_get_verify_result(ssl)
         return (v, X509_verify_cert_error_string(v).map { String(cString: $0) } ?? "")
     }
 
     /// "TLSv1.3", "TLSv1.2" ...
-    public var protocolVersionName: String { String(cString: SSL_get_version(ssl)) }
+    public var protocolVersionName: String { freed ? "" : String(cString: SSL_get_version(ssl)) }
     /// The negotiated cipher's name.
-    public var cipherName: String? { SSL_get_current_cipher(ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } }
+    public var cipherName: String? { freed ? nil : SSL_get_current_cipher(ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } }
 }
