@@ -92,4 +92,24 @@ final class TLSCrossDirectionTests: XCTestCase {
         XCTAssertEqual(text(buf, 0, 4), "pong")
         c.close()
     }
+
+    /// Regression (plain engine): a state made by a connect with connect-timeout used to keep
+    /// the connect action on its write timer, so write timeouts never fired.
+    func testWriteTimeoutAfterConnectWithConnectTimeout() throws {
+        let c = try EventCollection()
+        var cfg = AcceptingHandle.Configuration(port: 0)
+        cfg.address = IPAddress("127.0.0.1")
+        var server: AsyncIOState?
+        let acc = try c.listen(cfg) { _, conn in if case .state(let s) = conn { server = s } }  // never reads
+        var client: AsyncIOState?
+        _ = c.connectTCP(to: [SocketAddress(ip: IPAddress("127.0.0.1")!, port: acc.localPort)],
+                         connect: ConnectOptions(timeout: 5)) { s, e in XCTAssertNil(e); client = s }
+        XCTAssert(runUntil(c) { client != nil && server != nil })
+        client!.writeTimeout = 0.2
+        var status: IOStatus?
+        try client!.writeBuffer(ByteArray(count: 64 * 1024 * 1024), callback: { s, _, _ in status = s.writeStatus })
+        XCTAssert(runUntil(c, timeout: 5) { status != nil })
+        XCTAssertEqual(status, .timeout)
+        c.close()
+    }
 }
