@@ -705,4 +705,28 @@ final class TLSEngineTests: XCTestCase {
         XCTAssertEqual(sni, "localhost")
         c.close()
     }
+
+    /// A TLS write that times out mid-record leaves OpenSSL holding that record: later writes
+    /// fail (EPIPE) instead of sending it against other bytes.
+    func testWriteTimeoutMidRecordBreaksLaterWrites() throws {
+        let c = try EventCollection()
+        var serverState: AsyncIOState?
+        let server = try TLSServer(c, context: try fx.serverContext()) { serverState = $0 }  // never reads
+        var client: AsyncIOState?
+        _ = tlsConnect(c, port: server.port, context: try fx.clientContext()) { s, e in XCTAssertNil(e); client = s }
+        XCTAssert(runUntil(c) { client != nil && serverState != nil })
+        let s = client!
+        s.writeTimeout = 0.3
+        var first: (IOStatus, Int)?
+        try s.writeBuffer(ByteArray(count: 64 * 1024 * 1024), callback: { s, _, n in first = (s.writeStatus, n) })
+        XCTAssert(runUntil(c, timeout: 10) { first != nil })
+        XCTAssertEqual(first?.0, .timeout)
+        XCTAssertLessThan(first!.1, 64 * 1024 * 1024)
+        var second: IOStatus?
+        try s.writeBuffer(bytes("after"), callback: { s, _, _ in second = s.writeStatus })
+        XCTAssert(runUntil(c) { second != nil })
+        guard case .error(let e)? = second else { return XCTFail("expected an error, got \(String(describing: second))") }
+        XCTAssertEqual(e.errno, EPIPE)
+        c.close()
+    }
 }

@@ -35,6 +35,10 @@ public final class TLSTransport: Transport {
     /// The peer's close_notify (or EOF) was read: closing needs no close_notify of ours.
     private var peerClosed = false
     private var freed = false
+    /// A write returned WANT_*: OpenSSL holds an encrypted record for its retry.
+    private var writeRetryPending = false
+    /// That retry was abandoned: the record stream is broken for writing.
+    private var writesBroken = false
     /// The SSL object has been freed (closed or detached).
     public var isReleased: Bool { freed }
 
@@ -118,23 +122,33 @@ public final class TLSTransport: Transport {
     public func write(from buffer: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
         if buffer.count == 0 { return .processed(0) }
         if freed { throw SystemError(errno: EBADF, op: "SSL_write (SSL detached)") }
+        if writesBroken { throw SystemError(errno: EPIPE, op: "SSL_write (an earlier partial record was abandoned)") }
         ERR_clear_error()
         var n = 0
         let r = SSL_write_ex(ssl, buffer.baseAddress, buffer.count, &n)
-        if r == 1 { return .processed(n) }
+        if r == 1 {
+            writeRetryPending = false
+            return .processed(n)
+        }
         let e = SSL_get_error(ssl, r)
         switch e {
         case CSHIM_SSL_ERROR_WANT_WRITE:
             wants = .write
+            writeRetryPending = true
             return .wouldBlock
         case CSHIM_SSL_ERROR_WANT_READ:
             wants = .read
+            writeRetryPending = true
             return .wouldBlock
         case CSHIM_SSL_ERROR_ZERO_RETURN:
             throw SystemError(errno: EPIPE, op: "SSL_write")
         default:
             throw ioFailure(e, op: "SSL_write")
         }
+    }
+
+    public func abandonWrite() {
+        if writeRetryPending { writesBroken = true }
     }
 
     public var hasPendingBytes: Bool { !freed && SSL_pending(ssl) > 0 }
