@@ -69,6 +69,8 @@
 /// Decisions: every context gets partial writes + moving write buffer, no renegotiation, no
 /// compression, unexpected EOF = EOF, DH auto. Closing a TLS state sends close_notify (best
 /// effort, one nonblocking SSL_shutdown; not after a fatal error or the peer's close). A
+/// write that times out or is aborted in the middle of a TLS record makes later writes fail
+/// with EPIPE (OpenSSL would otherwise send the stale record against the next buffer). A
 /// read-with-checking's already buffered plain bytes are not fed to OpenSSL on attach (attach
 /// with nothing buffered, as LispWorks requires no pending operation). wait-for-input on a TLS
 /// state reports socket readability (may be a non-data record).
