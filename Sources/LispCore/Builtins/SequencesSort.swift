@@ -113,9 +113,20 @@ enum SequencesSort {
                 return
             }
         }
-        var idx = Array(0..<n)
-        var tmp = idx
-        // Bottom-up merge sort on indices; insertion sort for runs of 8 first.
+        // Bottom-up merge sort on indices (raw buffers: no bounds or uniqueness checks in the
+        // inner loops); insertion sort for runs of 8 first.
+        let kp = UnsafeMutablePointer<Value>.allocate(capacity: n)
+        kp.initialize(from: keys, count: n)
+        var idx = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        var tmp = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        defer {
+            kp.deinitialize(count: n)
+            kp.deallocate()
+            idx.deallocate()
+            tmp.deallocate()
+        }
+        for i in 0..<n { idx[i] = i }
+        keys = []
         let run = 8
         var lo = 0
         while lo < n {
@@ -124,7 +135,7 @@ enum SequencesSort {
             while i < hi {
                 let cur = idx[i]
                 var j = i - 1
-                while j >= lo, try rt.funcall(pred, keys[cur], keys[idx[j]]).isTrue {
+                while j >= lo, try rt.funcall(pred, kp[cur], kp[idx[j]]).isTrue {
                     idx[j + 1] = idx[j]
                     j -= 1
                 }
@@ -139,15 +150,15 @@ enum SequencesSort {
             while start < n {
                 let mid = Swift.min(start + width, n)
                 let end = Swift.min(start + 2 * width, n)
-                if mid >= end {
-                    for t in start..<end { tmp[t] = idx[t] }
-                } else if !(try rt.funcall(pred, keys[idx[mid]], keys[idx[mid - 1]]).isTrue) {
-                    // Already in order.
-                    for t in start..<end { tmp[t] = idx[t] }
+                var inOrder = mid >= end
+                if !inOrder { inOrder = !(try rt.funcall(pred, kp[idx[mid]], kp[idx[mid - 1]]).isTrue) }
+                if inOrder {
+                    // A lone run, or the two runs are already in order.
+                    (tmp + start).update(from: idx + start, count: end - start)
                 } else {
                     var i = start, j = mid, o = start
                     while i < mid && j < end {
-                        if try rt.funcall(pred, keys[idx[j]], keys[idx[i]]).isTrue {
+                        if try rt.funcall(pred, kp[idx[j]], kp[idx[i]]).isTrue {
                             tmp[o] = idx[j]; j += 1
                         } else {
                             tmp[o] = idx[i]; i += 1
@@ -162,6 +173,9 @@ enum SequencesSort {
             swap(&idx, &tmp)
             width *= 2
         }
-        items = idx.map { items[$0] }
+        var sorted: [Value] = []
+        sorted.reserveCapacity(n)
+        for i in 0..<n { sorted.append(items[idx[i]]) }
+        items = sorted
     }
 }
