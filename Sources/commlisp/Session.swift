@@ -1,5 +1,6 @@
 import Glibc
 import LispCore
+import LispComm
 
 /// One run of the executable: performs the command-line actions in order, then the script or
 /// the REPL, and decides the exit status (1 after an unhandled error in a script or `-e`).
@@ -26,7 +27,12 @@ struct Session {
             }
         }
         if let script = options.script {
-            switch rt.runTopLevel({ () throws(Unwind) in try loadFile(script) }) {
+            // A script keeps running after its last form while running collections have live
+            // states or acceptors (or processes are queued); it ends when none remain or on (quit).
+            switch rt.runTopLevel({ () throws(Unwind) in
+                try loadFile(script)
+                try LispComm.runUntilIdle(rt)
+            }) {
             case .finished: return 0
             case .failed: return 1
             case .quit(let n): return n

@@ -1,5 +1,6 @@
 import Glibc
 import LispCore
+import LispComm
 
 /// commlisp: the CommLisp executable — script runner, `-e` evaluator and REPL.
 signal(SIGPIPE, SIG_IGN)
@@ -14,6 +15,7 @@ if options.showVersion { print("CommLisp 0.1"); exit(0) }
 var status: Int32 = 0
 runOnLispThread {
     let rt = Runtime()
+    LispComm.install(rt)
     status = Session(rt: rt, options: options).run()
     rt.flushStandardStreams()
 }

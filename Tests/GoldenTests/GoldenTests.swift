@@ -122,4 +122,5 @@ final class GoldenTests: XCTestCase {
 
     func testCommonLisp() { runDirectory("cl") }
     func testCore() { runDirectory("core") }
+    func testComm() { runDirectory("comm") }
 }

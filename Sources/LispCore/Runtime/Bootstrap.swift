@@ -119,7 +119,6 @@ enum BuiltinModules {
         ConditionBuiltins.register,
         PrintBuiltins.register,
         StreamBuiltins.register,
-        NumberBuiltinsCore.register,
         MacroSupport.register,
         QuitBuiltins.register,
         NumberLibrary.register,

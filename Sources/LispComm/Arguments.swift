@@ -1,0 +1,198 @@
+import Comm
+import Glibc
+import LispCore
+
+/// Keyword arguments of one call, checked against the documented list: an unknown keyword, an
+/// odd plist or a value of the wrong type is a Lisp error naming the function and the argument.
+struct KeyArgs {
+    let rt: Runtime
+    let fname: String
+    /// The call's arguments (valid only during the builtin call) and where the plist starts.
+    private let base: UnsafeMutablePointer<Value>
+    private let from: Int
+    private let count: Int
+
+    /// Parses without allocating: the plist is scanned in place on the value stack.
+    init(_ rt: Runtime, _ args: Args, from: Int, allowed: [String], fname: String) throws(Unwind) {
+        self.rt = rt
+        self.fname = fname
+        self.base = args.base
+        self.from = from
+        self.count = args.count
+        if args.count <= from { return }
+        if (args.count - from) % 2 != 0 {
+            try rt.signalError(rt.programError("\(qualified(fname)): odd number of keyword arguments"))
+        }
+        var allowOthers = false
+        var i = from
+        while i < args.count {
+            if case .symbol(let k) = args[i], k.isKeyword, k.name == "ALLOW-OTHER-KEYS", args[i + 1].isTrue { allowOthers = true }
+            i += 2
+        }
+        i = from
+        while i < args.count {
+            guard case .symbol(let k) = args[i], k.isKeyword else {
+                try rt.signalError(rt.programError("\(qualified(fname)): \(rt.printString(args[i])) is not a keyword"))
+            }
+            if !allowOthers && k.name != "ALLOW-OTHER-KEYS" && !allowed.contains(k.name) {
+                try rt.signalError(rt.programError("\(qualified(fname)): unknown keyword argument \(rt.printString(args[i])); allowed: \(allowed.map { ":" + $0 }.joined(separator: " "))"))
+            }
+            i += 2
+        }
+    }
+
+    /// The first value given for keyword `k`, or nil.
+    private func lookup(_ k: String) -> Value? {
+        var i = from
+        while i + 1 < count {
+            if case .symbol(let s) = base[i], s.name == k { return base[i + 1] }
+            i += 2
+        }
+        return nil
+    }
+
+    func has(_ k: String) -> Bool { lookup(k) != nil }
+    subscript(_ k: String) -> Value { lookup(k) ?? .null }
+    func value(_ k: String, _ def: Value) -> Value { lookup(k) ?? def }
+    func bool(_ k: String, _ def: Bool) -> Bool { lookup(k).map { $0.isTrue } ?? def }
+
+    func fail(_ k: String, _ v: Value, _ expected: String) throws(Unwind) -> Never {
+        try argError(rt, fname, ":" + k, v, expected)
+    }
+
+    /// nil or a positive (or, with `allowZero`, non-negative) real number of seconds.
+    func seconds(_ k: String, allowZero: Bool = false) throws(Unwind) -> Double? {
+        guard let v = lookup(k), !v.isNil else { return nil }
+        guard let d = realValue(v), d > 0 || (allowZero && d == 0) else {
+            try fail(k, v, allowZero ? "NIL or a non-negative real" : "NIL or a positive real")
+        }
+        return d
+    }
+
+    /// nil or a function designator.
+    func function(_ k: String) throws(Unwind) -> LispFunction? {
+        guard let v = lookup(k), !v.isNil else { return nil }
+        return try functionDesignator(rt, fname, ":" + k, v)
+    }
+
+    func integer(_ k: String, min: Int = Int.min, max: Int = Int.max) throws(Unwind) -> Int? {
+        guard let v = lookup(k), !v.isNil else { return nil }
+        guard case .fixnum(let n) = v, n >= min, n <= max else {
+            try fail(k, v, min == 1 ? "NIL or a positive integer" : "NIL or an integer from \(min) to \(max)")
+        }
+        return n
+    }
+
+    func ipv6Mode(_ k: String, _ def: IPv6Mode) throws(Unwind) -> IPv6Mode {
+        guard let v = lookup(k) else { return def }
+        if v.isNil { return .ipv4 }
+        if case .symbol(let s) = v {
+            if s === Symbol.T { return .ipv6 }
+            if s.isKeyword && s.name == "ANY" { return .any }
+            if s.isKeyword && s.name == "BOTH" { return .both }
+        }
+        try fail(k, v, "one of :ANY, NIL, T, :BOTH")
+    }
+}
+
+func realValue(_ v: Value) -> Double? {
+    switch v {
+    case .fixnum(let n): return Double(n)
+    case .single(let f): return Double(f)
+    case .double(let d): return d
+    default: return nil
+    }
+}
+
+/// "NAME" -> "COMM:NAME" (names already carrying a package prefix, or "(SETF ...)", stay).
+func qualified(_ fname: String) -> String {
+    fname.contains(":") || fname.hasPrefix("(") ? fname : "COMM:" + fname
+}
+
+func argError(_ rt: Runtime, _ fname: String, _ arg: String, _ v: Value, _ expected: String) throws(Unwind) -> Never {
+    try rt.signalError(rt.makeCondition(StandardConditions.simpleTypeError,
+                                        message: "~A: argument ~A must be ~A, got ~S",
+                                        args: [Value(qualified(fname)), Value(arg), Value(expected), v],
+                                        slots: ["DATUM": v, "EXPECTED-TYPE": Value(expected)]))
+}
+
+func functionDesignator(_ rt: Runtime, _ fname: String, _ arg: String, _ v: Value) throws(Unwind) -> LispFunction {
+    switch v {
+    case .function(let f): return f
+    case .symbol:
+        return try rt.coerceToFunction(v)
+    default: try argError(rt, fname, arg, v, "a function designator")
+    }
+}
+
+func commError(_ rt: Runtime, _ fname: String, _ message: String) throws(Unwind) -> Never {
+    try rt.signalError(rt.makeCondition(StandardConditions.simpleError, message: "~A: ~A",
+                                        args: [Value(qualified(fname)), Value(message)]))
+}
+
+/// A socket failure signalled synchronously (bind, connect, resolve...).
+func socketError(_ rt: Runtime, _ fname: String, _ e: SystemError) throws(Unwind) -> Never {
+    try rt.signalError(LispComm.errorCondition(rt, e, context: fname))
+}
+
+// MARK: - hostspec / service (spec section 10)
+
+/// A service: integer port, digit string, service name, or nil (0 = ephemeral).
+func servicePort(_ rt: Runtime, _ fname: String, _ v: Value, proto: String = "tcp") throws(Unwind) -> UInt16 {
+    switch v {
+    case .null: return 0
+    case .fixnum(let n) where n >= 0 && n <= 65535: return UInt16(n)
+    case .string(let s):
+        if let p = Resolver.port(forService: s.string, proto: proto) { return p }
+        try commError(rt, fname, "unknown service \(rt.printString(v))")
+    default: try argError(rt, fname, "service", v, "an integer port, a service name string or NIL")
+    }
+}
+
+/// A hostspec as an IP address when it is one without a lookup (integer, ipv6-address object,
+/// literal address text); nil for a host name that needs resolving.
+func literalAddress(_ v: Value) -> IPAddress? {
+    switch v {
+    case .fixnum(let n) where n >= 0 && n <= 0xFFFF_FFFF: return .v4(UInt32(n))
+    case .object(let o): return (o as? LispIPv6).map { .v6($0.address) }
+    case .string(let s): return IPAddress(s.string)
+    default: return nil
+    }
+}
+
+/// Resolves a hostspec + port into socket addresses (connecting: nil host = loopback).
+func resolveHost(_ rt: Runtime, _ fname: String, _ host: Value, _ port: UInt16, family: Resolver.FamilyPreference = .any,
+                 udp: Bool = false, passive: Bool = false) throws(Unwind) -> [SocketAddress] {
+    if let ip = literalAddress(host) { return [SocketAddress(ip: ip, port: port)] }
+    switch host {
+    case .null:
+        do throws(SystemError) { return try Resolver.resolve(host: nil, port: port, family: family, udp: udp, passive: passive) }
+        catch { try socketError(rt, fname, error) }
+    case .string(let s):
+        do throws(SystemError) { return try Resolver.resolve(host: s.string, port: port, family: family, udp: udp, passive: passive) }
+        catch { try socketError(rt, fname, error) }
+    default:
+        try argError(rt, fname, "hostspec", host, "a host name or address string, an integer IPv4 address or an IPV6-ADDRESS")
+    }
+}
+
+func familyPreference(_ m: IPv6Mode) -> Resolver.FamilyPreference {
+    switch m {
+    case .any: return .any
+    case .ipv4: return .ipv4
+    case .ipv6, .both: return .ipv6
+    }
+}
+
+func addressValue(_ ip: IPAddress) -> Value {
+    switch ip {
+    case .v4(let n): return .fixnum(Int(n))
+    case .v6(let a): return .object(LispIPv6(a))
+    }
+}
+
+/// `address, port` multiple values (nil nil when absent).
+func addressValues(_ rt: Runtime, _ a: SocketAddress?) throws(Unwind) -> Value {
+    guard let a else { return try rt.values([.null, .null]) }
+    return try rt.values([addressValue(a.ip), .fixnum(Int(a.port))])
+}

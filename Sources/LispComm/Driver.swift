@@ -1,0 +1,358 @@
+import CShims
+import Comm
+import Glibc
+import LispCore
+
+/// The top-level driver of DESIGN.md "one Lisp thread, the loop drives everything": one epoll
+/// set holding the epoll descriptor of every running wait-state-collection (plus, while some
+/// blocking call waits for it, one more descriptor such as stdin or a socket-stream's socket).
+///
+/// Everything that blocks runs `step` until its condition holds, so collections keep being
+/// served while the REPL waits for a keystroke, while `sleep`, `mp:process-wait`,
+/// `mp:mailbox-read` or a socket-stream read waits. A collection whose callback is running is
+/// busy: nested steps leave it alone (its descriptor is disabled in the driver's set).
+///
+/// Virtual processes (MP): `mp:process-run-function` queues a process; a step runs the next
+/// queued process's function to completion on the Lisp thread (nested under whatever blocking
+/// call is waiting). A process blocks by calling a blocking builtin, which runs further steps.
+public final class Driver {
+    let rt: Runtime
+    let epfd: Int32
+    /// Collections the driver dispatches (create-and-run, or an explicit loop in progress).
+    var driven: [LispCollection] = []
+    /// Set by `(quit)` inside a callback or process; rethrown by the next throwing caller.
+    var pendingQuit: Int32?
+
+    // Callback error handling (see runCallback).
+    struct CallbackContext {
+        let collection: LispCollection
+        let object: Value
+    }
+    var contexts: [CallbackContext] = []
+    let abandonTag: Value = .object(LispObject())
+    var handlerCluster: [Handler] = []
+
+    // Virtual processes.
+    var runQueue: [LispProcess] = []
+    var allProcesses: [LispProcess] = []
+    var currentProcess: LispProcess?
+    var nextProcessID = 1
+
+    private var events = [epoll_event](repeating: epoll_event(), count: 64)
+
+    nonisolated(unsafe) public static var shared: Driver?
+
+    init(rt: Runtime) {
+        self.rt = rt
+        epfd = epoll_create1(Int32(EPOLL_CLOEXEC))
+    }
+
+    // MARK: collections
+
+    func drive(_ lc: LispCollection) {
+        if !driven.contains(where: { $0 === lc }) { driven.append(lc) }
+    }
+
+    func undrive(_ lc: LispCollection) {
+        driven.removeAll { $0 === lc }
+        setRegistered(lc, false)
+    }
+
+    private func setRegistered(_ lc: LispCollection, _ enabled: Bool) {
+        var ev = epoll_event()
+        ev.events = enabled ? UInt32(EPOLLIN.rawValue) : 0
+        ev.data.u64 = 0
+        if !lc.registeredInDriver {
+            if !enabled { return }
+            _ = epoll_ctl(epfd, EPOLL_CTL_ADD, lc.coll.pollFD, &ev)
+            lc.registeredInDriver = true
+            lc.driverEnabled = true
+            return
+        }
+        if lc.driverEnabled == enabled { return }
+        if !driven.contains(where: { $0 === lc }) && !enabled {
+            _ = epoll_ctl(epfd, EPOLL_CTL_DEL, lc.coll.pollFD, &ev)
+            lc.registeredInDriver = false
+            lc.driverEnabled = false
+            return
+        }
+        _ = epoll_ctl(epfd, EPOLL_CTL_MOD, lc.coll.pollFD, &ev)
+        lc.driverEnabled = enabled
+    }
+
+    /// Dispatch one collection with its busy flag set; handles stop requests afterwards.
+    func dispatch(_ lc: LispCollection) {
+        if lc.busy { return }
+        lc.busy = true
+        lc.coll.dispatch()
+        lc.busy = false
+        if lc.stopRequested && !lc.looping { finishStop(lc) }
+    }
+
+    /// The create-and-run loop of `lc` ends: the collection is closed and its process exits.
+    func finishStop(_ lc: LispCollection) {
+        lc.stopRequested = false
+        guard lc.running else { return }
+        lc.running = false
+        lc.alive = false
+        undrive(lc)
+        lc.coll.close()
+        if let p = lc.process { p.finished = true; allProcesses.removeAll { $0 === p } }
+    }
+
+    // MARK: stepping
+
+    /// One round: run a queued process, or wait (at most `timeoutMS`, -1 = no limit) for a
+    /// driven collection or `watchFD` and dispatch what is ready. Returns true when `watchFD`
+    /// became readable (or there is none and something happened).
+    @discardableResult
+    func step(timeoutMS: Int32, watchFD: Int32? = nil) throws(Unwind) -> Bool {
+        if let q = pendingQuit { pendingQuit = nil; throw .quit(q) }
+        if !runQueue.isEmpty {
+            let p = runQueue.removeFirst()
+            runProcess(p)
+            if let q = pendingQuit { pendingQuit = nil; throw .quit(q) }
+            return false
+        }
+        var timeout = timeoutMS
+        var eligible = 0
+        var only: LispCollection?
+        for lc in driven where !lc.busy {
+            eligible += 1
+            only = lc
+            let t = lc.coll.millisecondsUntilNextEvent()
+            if t >= 0 && (timeout < 0 || t < timeout) { timeout = t }
+        }
+        var watchReady = false
+        if watchFD == nil && eligible == 1, let lc = only, !lc.registeredInDriver || lc.driverEnabled {
+            // Fast path (a script serving one collection): the collection's own wait.
+            lc.coll.wait(timeoutSeconds: timeout < 0 ? nil : Double(timeout) / 1000)
+            dispatch(lc)
+        } else {
+            for lc in driven { setRegistered(lc, !lc.busy) }
+            if let w = watchFD {
+                var ev = epoll_event()
+                ev.events = UInt32(EPOLLIN.rawValue | EPOLLHUP.rawValue | EPOLLERR.rawValue)
+                ev.data.u64 = 1
+                if epoll_ctl(epfd, EPOLL_CTL_ADD, w, &ev) != 0 && errno == EPERM {
+                    // A regular file or /dev/null: always readable.
+                    watchReady = true
+                    timeout = 0
+                }
+            }
+            let n = events.withUnsafeMutableBufferPointer { p in
+                epoll_wait(epfd, p.baseAddress, Int32(p.count), timeout)
+            }
+            if n > 0 {
+                for i in 0..<Int(n) where events[i].data.u64 == 1 { watchReady = true }
+            }
+            if let w = watchFD {
+                var ev = epoll_event()
+                _ = epoll_ctl(epfd, EPOLL_CTL_DEL, w, &ev)
+            }
+            for lc in driven where !lc.busy { dispatch(lc) }
+        }
+        if let q = pendingQuit { pendingQuit = nil; throw .quit(q) }
+        return watchReady
+    }
+
+    /// Runs steps until `pred` holds (true) or `timeout` seconds passed (false).
+    func waitUntil(timeout: Double?, watchFD: Int32? = nil, _ pred: () throws(Unwind) -> Bool) throws(Unwind) -> Bool {
+        let deadline = timeout.map { monotonicNow() + max(0, $0) }
+        while true {
+            if try pred() { return true }
+            try checkTermination()
+            var ms: Int32 = -1
+            if let d = deadline {
+                let left = d - monotonicNow()
+                if left <= 0 { return false }
+                ms = Int32(min(left * 1000, 2_000_000_000).rounded(.up))
+            }
+            // Predicates over Lisp state change only when Lisp code runs, which happens in
+            // steps; poll at least every 100 ms anyway (time-based predicates).
+            if watchFD == nil && (ms < 0 || ms > 100) { ms = 100 }
+            if try step(timeoutMS: ms, watchFD: watchFD), watchFD != nil { return true }
+        }
+    }
+
+    /// Waits until `fd` is readable while serving collections (stdin, socket-streams).
+    func waitReadable(_ fd: Int32, timeout: Double? = nil) throws(Unwind) -> Bool {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        if poll(&pfd, 1, 0) > 0 { return true }
+        if driven.isEmpty && runQueue.isEmpty {
+            let ms: Int32 = timeout.map { Int32(($0 * 1000).rounded(.up)) } ?? -1
+            return poll(&pfd, 1, ms) > 0
+        }
+        return try waitUntil(timeout: timeout, watchFD: fd) { () throws(Unwind) -> Bool in
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            return poll(&p, 1, 0) > 0
+        }
+    }
+
+    /// Sleep `seconds` while serving collections.
+    func sleep(_ seconds: Double) throws(Unwind) {
+        if driven.isEmpty && runQueue.isEmpty {
+            var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+            var rem = timespec()
+            while nanosleep(&ts, &rem) != 0 && errno == EINTR { ts = rem }
+            return
+        }
+        _ = try waitUntil(timeout: seconds) { () throws(Unwind) -> Bool in false }
+    }
+
+    /// True while the script must keep running: a driven collection has states, acceptors or
+    /// queued work, a process is queued, or a loop is being processed.
+    var hasLiveWork: Bool {
+        if !runQueue.isEmpty { return true }
+        for lc in driven {
+            if lc.coll.stateCount > 0 || lc.coll.acceptorCount > 0 || lc.coll.hasImmediateWork { return true }
+            if lc.looping { return true }
+            var p = pollfd(fd: lc.coll.pollFD, events: Int16(POLLIN), revents: 0)
+            if poll(&p, 1, 0) > 0 { return true }
+        }
+        return false
+    }
+
+    /// After the script's last form: serve until nothing is left.
+    public func runUntilIdle() throws(Unwind) {
+        while hasLiveWork { try step(timeoutMS: -1) }
+    }
+
+    // MARK: callbacks
+
+    /// Runs one user callback of `lc` for `object` (the state, or nil) under the collection's
+    /// :handler policy. Errors never escape: the callback is abandoned and the loop goes on.
+    func runCallback(_ lc: LispCollection, _ object: Value, _ body: () throws(Unwind) -> Void) {
+        let savedSP = rt.sp, savedDepth = rt.depth
+        let nCatch = rt.catchTags.count, nHandlers = rt.handlerClusters.count, nRestarts = rt.restarts.count
+        contexts.append(CallbackContext(collection: lc, object: object))
+        rt.handlerClusters.append(handlerCluster)
+        do throws(Unwind) {
+            try body()
+        } catch {
+            switch error {
+            case .toCatch(let tag, _) where eq(tag, abandonTag): break
+            case .abortToToplevel: break
+            case .quit(let n): pendingQuit = n
+            default:
+                rt.errorOutputStream.writeString("Error: a callback of \(lc.printUnreadable()) made a non-local exit out of its extent\n")
+                rt.errorOutputStream.finishOutput()
+            }
+        }
+        contexts.removeLast()
+        rt.sp = savedSP
+        rt.depth = savedDepth
+        if rt.catchTags.count > nCatch { rt.catchTags.removeLast(rt.catchTags.count - nCatch) }
+        if rt.handlerClusters.count > nHandlers { rt.handlerClusters.removeLast(rt.handlerClusters.count - nHandlers) }
+        if rt.restarts.count > nRestarts { rt.restarts.removeLast(rt.restarts.count - nRestarts) }
+    }
+
+    /// The handler established around callbacks (SERIOUS-CONDITION).
+    func makeHandler() {
+        let fn = LispFunction(name: Value(World.shared.system.internExternal("%COMM-CALLBACK-HANDLER")), kind: .native1 { [unowned self] rt, cond throws(Unwind) in
+            guard let ctx = self.contexts.last else { return .null }
+            let lc = ctx.collection
+            guard case .object(let o) = cond, let c = o as? LispCondition else { return .null }
+            let report = (try? rt.conditionReport(c)) ?? "(unprintable condition)"
+            let who = ctx.object.isNil ? "#<\(lc.printUnreadable())>" : rt.printString(ctx.object)
+            let bt = rt.backtrace()
+            func btText() -> String { bt.enumerated().map { "  \($0.offset): \($0.element)\n" }.joined() }
+            switch lc.policy {
+            case .abort:
+                break
+            case .print:
+                let out = rt.standardOutputStream
+                if out.column != 0 { out.writeString("\n") }
+                out.writeString("Error in callback of \(who): \(report)\n")
+                if lc.withBacktrace && !bt.isEmpty { out.writeString("Backtrace:\n" + btText()) }
+                out.finishOutput()
+            case .none:
+                rt.standardOutputStream.finishOutput()
+                let out = rt.errorOutputStream
+                if out.column != 0 { out.writeString("\n") }
+                out.writeString("Error in callback of \(who) (\(c.cls.name.name)): \(report)\n")
+                if !bt.isEmpty { out.writeString("Backtrace:\n" + btText()) }
+                out.finishOutput()
+            case .function(let f):
+                if lc.withBacktrace {
+                    _ = try rt.apply(f, [ctx.object, cond, Value(btText())])
+                } else {
+                    _ = try rt.funcall(f, ctx.object, cond)
+                }
+            }
+            throw .toCatch(self.abandonTag, .null)
+        })
+        handlerCluster = [Handler(type: Value(World.shared.cl.internExternal("SERIOUS-CONDITION")), function: fn)]
+    }
+
+    // MARK: processes
+
+    func runProcess(_ p: LispProcess) {
+        if p.finished { return }
+        p.started = true
+        let saved = currentProcess
+        currentProcess = p
+        let sym: Symbol = LispComm.currentProcessSymbol
+        let savedValue = sym.value
+        sym.value = .object(p)
+        let savedSP = rt.sp, savedDepth = rt.depth
+        let nCatch = rt.catchTags.count, nHandlers = rt.handlerClusters.count, nRestarts = rt.restarts.count
+        do throws(Unwind) {
+            _ = try rt.apply(p.function, p.arguments)
+        } catch {
+            switch error {
+            case .toCatch(let tag, _) where eq(tag, p.terminateTag): break
+            case .abortToToplevel: break
+            case .quit(let n): pendingQuit = n
+            default: break
+            }
+        }
+        rt.sp = savedSP
+        rt.depth = savedDepth
+        if rt.catchTags.count > nCatch { rt.catchTags.removeLast(rt.catchTags.count - nCatch) }
+        if rt.handlerClusters.count > nHandlers { rt.handlerClusters.removeLast(rt.handlerClusters.count - nHandlers) }
+        if rt.restarts.count > nRestarts { rt.restarts.removeLast(rt.restarts.count - nRestarts) }
+        sym.value = savedValue
+        currentProcess = saved
+        p.finished = true
+        allProcesses.removeAll { $0 === p }
+    }
+
+    /// Called by blocking waits: a process asked to terminate unwinds out of its function.
+    func checkTermination() throws(Unwind) {
+        if let p = currentProcess, p.terminateRequested { throw .toCatch(p.terminateTag, .null) }
+    }
+}
+
+func monotonicNow() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// MP:PROCESS — a virtual process run by the driver.
+public final class LispProcess: LispObject {
+    let name: Value
+    let function: LispFunction
+    let arguments: [Value]
+    let id: Int
+    var started = false
+    var finished = false
+    var terminateRequested = false
+    let terminateTag: Value = .object(LispObject())
+    /// The loop process of a create-and-run collection.
+    weak var collection: LispCollection?
+    var mailbox: Value = .null
+
+    init(name: Value, function: LispFunction, arguments: [Value], id: Int) {
+        self.name = name
+        self.function = function
+        self.arguments = arguments
+        self.id = id
+    }
+    public override var typeName: String { "PROCESS" }
+    public override var typePackage: String { "MP" }
+    public override func printUnreadable() -> String {
+        "MP:PROCESS \(World.shared.printHook(name))\(finished ? " dead" : "")"
+    }
+}

@@ -1,0 +1,348 @@
+import Comm
+import Glibc
+import LispCore
+
+/// I/O operations on async-io-states (spec sections 5-8).
+enum OperationBuiltins {
+    static let keys0: [String] = ["START", "END", "TIMEOUT", "ERROR-CALLBACK", "USER-INFO"]
+    static let keys1: [String] = ["TIMEOUT", "MAX-READ", "ERROR-CALLBACK", "USER-INFO", "ELEMENT-TYPE"]
+    static let keys2: [String] = ["TIMEOUT", "USER-INFO"]
+    static let keys3: [String] = ["START", "END", "TIMEOUT", "ERROR-CALLBACK", "NEEDS-ADDRESS", "USER-INFO"]
+    static let keys4: [String] = ["CLOSE-CALLBACK", "KEEP-ALIVE-P"]
+    static let keys5: [String] = ["ABORT", "CALLBACK"]
+    static let keys6: [String] = ["KEEP-ALIVE-P"]
+    static let keys7: [String] = ["START", "END"]
+    static func usage(_ rt: Runtime, _ fname: String, _ e: CommUsageError) throws(Unwind) -> Never {
+        try commError(rt, fname, e.description)
+    }
+
+    /// Persisting keywords (:timeout, :user-info) are stored before the operation starts.
+    static func persist(_ kw: KeyArgs, _ st: LispState, read: Bool, allowZero: Bool = false) throws(Unwind) {
+        if kw.has("TIMEOUT") {
+            let t = try kw.seconds("TIMEOUT", allowZero: allowZero)
+            if read {
+                st.state.readTimeout = t == 0 ? nil : t
+                st.readTimeoutValue = kw["TIMEOUT"]
+            } else {
+                st.state.writeTimeout = t == 0 ? nil : t
+                st.writeTimeoutValue = kw["TIMEOUT"]
+            }
+        }
+        if kw.has("USER-INFO") { st.userInfo = kw["USER-INFO"] }
+    }
+
+    static func register(_ rt: Runtime, _ d: Driver) {
+        let comm = World.shared.comm
+
+        // MARK: read-buffer
+        rt.defN("ASYNC-IO-STATE-READ-BUFFER", 3, -1, in: comm) { rt, args throws(Unwind) in
+            let fname = "ASYNC-IO-STATE-READ-BUFFER"
+            let kw = try KeyArgs(rt, args, from: 3, allowed: OperationBuiltins.keys0, fname: fname)
+            let st = try rt.stateArg(args[0], fname)
+            let bufVal = args[1]
+            let buf = try bufferStorage(rt, bufVal, fname, forWrite: false)
+            let (start, end) = try bufferRange(rt, kw, buf.count)
+            let cb = try functionDesignator(rt, fname, "callback", args[2])
+            let ecb = try kw.function("ERROR-CALLBACK")
+            try persist(kw, st, read: true)
+            let lc = st.collection
+            let sv = Value.object(st)
+            let needsCopy = !(buf is ByteVector || buf is BaseStringStorage)
+            func make(_ f: LispFunction) -> ReadCallback {
+                return { [unowned d] _, b, n in
+                    if needsCopy { copyBack(b, start, start + n) }
+                    d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.call3(f, sv, bufVal, .fixnum(n)) }
+                }
+            }
+            do throws(CommUsageError) {
+                try st.state.readBuffer(buf, start: start, end: end, callback: make(cb), errorCallback: ecb.map(make))
+            } catch { try usage(rt, fname, error) }
+            return .null
+        }
+
+        // MARK: read-with-checking
+        rt.defN("ASYNC-IO-STATE-READ-WITH-CHECKING", 2, -1, in: comm) { rt, args throws(Unwind) in
+            let fname = "ASYNC-IO-STATE-READ-WITH-CHECKING"
+            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys1, fname: fname)
+            let st = try rt.stateArg(args[0], fname)
+            let cb = args[1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[1])
+            let ecb = try kw.function("ERROR-CALLBACK")
+            let maxRead = try kw.integer("MAX-READ", min: 1)
+            var chars = true
+            if kw.has("ELEMENT-TYPE") {
+                let et = kw["ELEMENT-TYPE"]
+                switch et {
+                case .symbol(let s) where ["BASE-CHAR", "CHARACTER"].contains(s.name): chars = true
+                case .cons(let c):
+                    if let s = c.car.asSymbol, ["UNSIGNED-BYTE", "SIGNED-BYTE"].contains(s.name),
+                       case .cons(let c2) = c.cdr, case .fixnum(8) = c2.car, c2.cdr.isNil { chars = false }
+                    else { try kw.fail("ELEMENT-TYPE", et, "one of BASE-CHAR, (UNSIGNED-BYTE 8), (SIGNED-BYTE 8)") }
+                default: try kw.fail("ELEMENT-TYPE", et, "one of BASE-CHAR, (UNSIGNED-BYTE 8), (SIGNED-BYTE 8)")
+                }
+            }
+            if st.state.isReading { try usage(rt, fname, .readInProgress) }
+            if st.checkingChars != chars {
+                let factory: (Int) -> MutableByteStorage = chars ? { BaseStringStorage(count: $0) } : { ByteVector(count: $0) }
+                do throws(CommUsageError) { try st.state.setStorageFactory(factory) } catch { try usage(rt, fname, error) }
+                st.checkingChars = chars
+            }
+            try persist(kw, st, read: true)
+            if let m = maxRead { st.state.maxRead = m }
+            let lc = st.collection
+            let sv = Value.object(st)
+            func make(_ f: LispFunction?) -> ReadCallback {
+                return { [unowned d] _, b, n in
+                    guard let f else { return }
+                    d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.call3(f, sv, storageValue(b), .fixnum(n)) }
+                }
+            }
+            do throws(CommUsageError) {
+                try st.state.readWithChecking(callback: make(cb), errorCallback: ecb.map { make($0) })
+            } catch { try usage(rt, fname, error) }
+            return .null
+        }
+
+        rt.defN("ASYNC-IO-STATE-FINISH", 1, 2, in: comm) { rt, args throws(Unwind) in
+            let fname = "ASYNC-IO-STATE-FINISH"
+            let st = try rt.stateArg(args[0], fname)
+            var n: Int?
+            if args.count > 1 && !args[1].isNil {
+                guard case .fixnum(let k) = args[1], k >= 0 else { try argError(rt, fname, "discard", args[1], "NIL or a non-negative integer") }
+                n = k
+            }
+            return .fixnum(st.state.finish(discard: n))
+        }
+
+        rt.defN("ASYNC-IO-STATE-DISCARD", 2, 2, in: comm) { rt, args throws(Unwind) in
+            let fname = "ASYNC-IO-STATE-DISCARD"
+            let st = try rt.stateArg(args[0], fname)
+            guard case .fixnum(let k) = args[1], k >= 0 else { try argError(rt, fname, "discard", args[1], "a non-negative integer") }
+            return .fixnum(st.state.discard(k))
+        }
+
+        // MARK: wait-for-input
+        rt.defN("ASYNC-IO-STATE-WAIT-FOR-INPUT", 2, -1, in: comm) { rt, args throws(Unwind) in
+            let fname = "ASYNC-IO-STATE-WAIT-FOR-INPUT"
+            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys2, fname: fname)
+            let st = try rt.stateArg(args[0], fname)
+            let cb = try functionDesignator(rt, fname, "callback", args[1])
+            try persist(kw, st, read: true)
+            let lc = st.collection
+            let sv = Value.object(st)
+            do throws(CommUsageError) {
+                try st.state.waitForInput { [unowned d] _ in
+                    d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.rt.funcall(cb, sv) }
+                }
+            } catch { try usage(rt, fname, error) }
+            return .null
+        }
+
+        // MARK: receive-message
+        rt.defN("ASYNC-IO-STATE-RECEIVE-MESSAGE", 3, -1, in: comm) { rt, args throws(Unwind) in
+            let fname = "ASYNC-IO-STATE-RECEIVE-MESSAGE"
+            let kw = try KeyArgs(rt, args, from: 3, allowed: OperationBuiltins.keys3, fname: fname)
+            let st = try rt.stateArg(args[0], fname)
+            let bufVal = args[1]
+            let buf = try bufferStorage(rt, bufVal, fname, forWrite: false)
+            let (start, end) = try bufferRange(rt, kw, buf.count)
+            let cb = try functionDesignator(rt, fname, "callback", args[2])
+            let ecb = try kw.function("ERROR-CALLBACK")
+            let needsAddress = kw.bool("NEEDS-ADDRESS", false)
+            try persist(kw, st, read: true, allowZero: true)
+            let lc = st.collection
+            let sv = Value.object(st)
+            do throws(CommUsageError) {
+                try st.state.receiveMessage(buf, start: start, end: end, callback: { [unowned d] _, b, n, from in
+                    copyBack(b, start, start + n)
+                    d.runCallback(lc, sv) { () throws(Unwind) in
+                        if needsAddress {
+                            let ip = from.map { addressValue($0.ip) } ?? .null
+                            let port = from.map { Value.fixnum(Int($0.port)) } ?? .null
+                            _ = try d.rt.apply(cb, [sv, bufVal, .fixnum(n), ip, port])
+                        } else {
+                            _ = try d.call3(cb, sv, bufVal, .fixnum(n))
+                        }
+                    }
+                }, errorCallback: ecb.map { f in { [unowned d] _, _, n in
+                    d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.call3(f, sv, bufVal, .fixnum(n)) }
+                } })
+            } catch { try usage(rt, fname, error) }
+            return .null
+        }
+
+        // MARK: writes
+        func startWrite(_ rt: Runtime, _ args: Args, fname: String, first: Int, message: Bool,
+                        _ op: (LispState, MutableByteStorage, Int, Int, WriteCallback?, WriteCallback?) throws(CommUsageError) -> Void) throws(Unwind) -> Value {
+            let kw = try KeyArgs(rt, args, from: first + 2, allowed: OperationBuiltins.keys0, fname: fname)
+            let st = try rt.stateArg(args[0], fname)
+            let bufVal = args[first]
+            let buf = try bufferStorage(rt, bufVal, fname, forWrite: true)
+            let (start, end) = try bufferRange(rt, kw, buf.count)
+            let cb = args[first + 1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[first + 1])
+            let ecb = try kw.function("ERROR-CALLBACK")
+            try persist(kw, st, read: false, allowZero: message)
+            let lc = st.collection
+            let sv = Value.object(st)
+            func make(_ f: LispFunction?) -> WriteCallback? {
+                guard let f else { return nil }
+                if message {
+                    return { [unowned d] _, _, _ in d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.rt.funcall(f, sv) } }
+                }
+                return { [unowned d] _, _, n in d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.call3(f, sv, bufVal, .fixnum(n)) } }
+            }
+            do throws(CommUsageError) {
+                try op(st, buf, start, end, make(cb), make(ecb))
+            } catch { try usage(rt, fname, error) }
+            return .null
+        }
+        rt.defN("ASYNC-IO-STATE-WRITE-BUFFER", 3, -1, in: comm) { rt, args throws(Unwind) in
+            try startWrite(rt, args, fname: "ASYNC-IO-STATE-WRITE-BUFFER", first: 1, message: false) { (st, b, s, e, c, ec) throws(CommUsageError) in
+                try st.state.writeBuffer(b, start: s, end: e, callback: c, errorCallback: ec)
+            }
+        }
+        rt.defN("ASYNC-IO-STATE-SEND-MESSAGE", 3, -1, in: comm) { rt, args throws(Unwind) in
+            try startWrite(rt, args, fname: "ASYNC-IO-STATE-SEND-MESSAGE", first: 1, message: true) { (st, b, s, e, c, ec) throws(CommUsageError) in
+                try st.state.sendMessage(b, start: s, end: e, callback: c, errorCallback: ec)
+            }
+        }
+        rt.defN("ASYNC-IO-STATE-SEND-MESSAGE-TO-ADDRESS", 5, -1, in: comm) { rt, args throws(Unwind) in
+            let fname = "ASYNC-IO-STATE-SEND-MESSAGE-TO-ADDRESS"
+            let st = try rt.stateArg(args[0], fname)
+            let port = try servicePort(rt, fname, args[2], proto: "udp")
+            let fam: Resolver.FamilyPreference = st.state.ipv6 ? .ipv6 : .ipv4
+            guard let addr = try resolveHost(rt, fname, args[1], port, family: fam, udp: true).first else {
+                try commError(rt, fname, "cannot resolve \(rt.printString(args[1]))")
+            }
+            return try startWrite(rt, args, fname: fname, first: 3, message: true) { (st, b, s, e, c, ec) throws(CommUsageError) in
+                try st.state.sendMessage(to: addr, b, start: s, end: e, callback: c, errorCallback: ec)
+            }
+        }
+
+        // MARK: abort / shutdown / close
+        func direction(_ rt: Runtime, _ fname: String, _ v: Value, _ def: IODirection) throws(Unwind) -> IODirection {
+            if v.isNil { return def }
+            if case .symbol(let s) = v, s.isKeyword {
+                switch s.name {
+                case "INPUT": return .input
+                case "OUTPUT": return .output
+                case "IO": return .both
+                default: break
+                }
+            }
+            try argError(rt, fname, "direction", v, "one of :INPUT, :OUTPUT, :IO")
+        }
+
+        rt.defN("ASYNC-IO-STATE-ABORT", 2, 3, in: comm) { rt, args throws(Unwind) in
+            let fname = "ASYNC-IO-STATE-ABORT"
+            let st = try rt.stateArg(args[0], fname)
+            let cb = args[1].isNil ? nil : try functionDesignator(rt, fname, "abort-callback", args[1])
+            let dir = try direction(rt, fname, args.get(2), .input)
+            let lc = st.collection
+            let sv = Value.object(st)
+            st.state.abort(dir, callback: cb.map { f in { [unowned d] _, op in
+                d.runCallback(lc, sv) { () throws(Unwind) in
+                    let rt = d.rt
+                    switch op {
+                    case nil:
+                        switch dir {
+                        case .input, .output:
+                            // Nothing was active: (state nil ...) in the shape of that direction's callbacks.
+                            _ = try d.call3(f, sv, .null, .null)
+                        case .both: _ = try rt.funcall(f, sv)
+                        }
+                    case .readBuffer(let b, let n)?, .readWithChecking(let b, let n)?, .receiveMessage(let b, let n)?, .write(let b, let n)?:
+                        _ = try d.call3(f, sv, storageValue(b), .fixnum(n))
+                    case .waitForInput?, .sendMessage?, .io?:
+                        _ = try rt.funcall(f, sv)
+                    }
+                }
+            } })
+            return .null
+        }
+
+        rt.defN("ASYNC-IO-STATE-ABORT-AND-CLOSE", 1, -1, in: comm) { rt, args throws(Unwind) in
+            let fname = "ASYNC-IO-STATE-ABORT-AND-CLOSE"
+            let kw = try KeyArgs(rt, args, from: 1, allowed: OperationBuiltins.keys4, fname: fname)
+            let st = try rt.stateArg(args[0], fname)
+            let cb = try kw.function("CLOSE-CALLBACK")
+            let lc = st.collection
+            let sv = Value.object(st)
+            st.state.abortAndClose(keepAlive: kw.bool("KEEP-ALIVE-P", false), closeCallback: cb.map { f in { [unowned d] _ in
+                d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.rt.funcall(f, sv) }
+            } })
+            return .null
+        }
+
+        rt.defN("ASYNC-IO-STATE-SHUTDOWN", 2, -1, in: comm) { rt, args throws(Unwind) in
+            let fname = "ASYNC-IO-STATE-SHUTDOWN"
+            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys5, fname: fname)
+            let st = try rt.stateArg(args[0], fname)
+            let dir = try direction(rt, fname, args[1], .input)
+            let cb = try kw.function("CALLBACK")
+            let lc = st.collection
+            let sv = Value.object(st)
+            let outcome: AsyncIOState.ShutdownOutcome
+            do throws(CommUsageError) {
+                outcome = try st.state.shutdown(dir, abort: kw.bool("ABORT", false), callback: cb.map { f in { [unowned d] _, r in
+                    d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.rt.funcall(f, sv, r.map { .fixnum(Int($0)) } ?? .t) }
+                } })
+            } catch { try usage(rt, fname, error) }
+            switch outcome {
+            case .deferred: return .null
+            case .done(nil): return .t
+            case .done(let e?): return .fixnum(Int(e))
+            }
+        }
+
+        rt.defN("CLOSE-ASYNC-IO-STATE", 1, -1, in: comm) { rt, args throws(Unwind) in
+            let fname = "CLOSE-ASYNC-IO-STATE"
+            let kw = try KeyArgs(rt, args, from: 1, allowed: OperationBuiltins.keys6, fname: fname)
+            let st = try rt.stateArg(args[0], fname)
+            return .fixnum(st.state.close(keepAlive: kw.bool("KEEP-ALIVE-P", false)))
+        }
+
+        rt.defN("ASYNC-IO-STATE-GET-BUFFERED-DATA", 2, -1, in: comm) { rt, args throws(Unwind) in
+            let fname = "ASYNC-IO-STATE-GET-BUFFERED-DATA"
+            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys7, fname: fname)
+            let st = try rt.stateArg(args[0], fname)
+            let buf = try bufferStorage(rt, args[1], fname, forWrite: false)
+            let (start, end) = try bufferRange(rt, kw, buf.count)
+            do throws(CommUsageError) {
+                let n = try st.state.getBufferedData(into: buf, start: start, end: end)
+                copyBack(buf, start, start + n)
+                return .fixnum(n)
+            } catch { try usage(rt, fname, error) }
+        }
+
+        rt.defN("ASYNC-IO-STATE-ADDRESS", 1, 1, in: comm, mv: true) { rt, args throws(Unwind) in
+            try addressValues(rt, try rt.stateArg(args[0], "ASYNC-IO-STATE-ADDRESS").state.localAddress)
+        }
+        rt.defN("ASYNC-IO-STATE-PEER-ADDRESS", 1, 1, in: comm, mv: true) { rt, args throws(Unwind) in
+            try addressValues(rt, try rt.stateArg(args[0], "ASYNC-IO-STATE-PEER-ADDRESS").state.peerAddress)
+        }
+        rt.defN("SOCKET-CONNECTION-PEER-ADDRESS", 1, 1, in: comm, mv: true) { rt, args throws(Unwind) in
+            switch args[0] {
+            case .object(let o) where o is LispState: return try addressValues(rt, (o as! LispState).state.peerAddress)
+            case .object(let o) where o is SocketStream:
+                let fd = (o as! SocketStream).fd
+                return try addressValues(rt, fd >= 0 ? Posix.peerAddress(fd) : nil)
+            default: try argError(rt, "SOCKET-CONNECTION-PEER-ADDRESS", "socket-connection", args[0], "an ASYNC-IO-STATE or a SOCKET-STREAM")
+            }
+        }
+    }
+}
+
+extension Driver {
+    /// A three-argument call without building an argument array.
+    @inline(__always)
+    func call3(_ f: LispFunction, _ a: Value, _ b: Value, _ c: Value) throws(Unwind) -> Value {
+        let base = rt.sp
+        if base + 3 >= rt.stackEnd { try rt.stackExhausted() }
+        base[0] = a
+        base[1] = b
+        base[2] = c
+        rt.sp = base + 3
+        defer { rt.sp = base }
+        return try rt.invoke(f, base, 3)
+    }
+}

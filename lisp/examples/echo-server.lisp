@@ -1,0 +1,49 @@
+;;; echo-server.lisp -- a TCP echo server on the COMM asynchronous I/O API.
+;;;
+;;;   commlisp lisp/examples/echo-server.lisp [PORT]     (default 7777; 0 = any free port)
+;;;
+;;; Every connection gets one reusable 64 KiB (unsigned-byte 8) buffer (its user-info), so no
+;;; Lisp object is allocated per message. Reading uses read-with-checking only to learn how many
+;;; bytes arrived (read-buffer completes only when its whole range is full, so it cannot serve
+;;; messages of unknown length): the callback ends the read with async-io-state-finish, moves
+;;; the bytes into the connection's buffer with async-io-state-get-buffered-data, and echoes
+;;; them with async-io-state-write-buffer, whose callback starts the next read.
+
+(defvar *port*
+  (let ((arg (third sys:*line-arguments-list*)))
+    (if arg (parse-integer arg) 7777)))
+
+(defvar *collection* (comm:create-and-run-wait-state-collection "echo server" :handler t))
+
+(defun echo-written (state buffer count)
+  (declare (ignore buffer count))
+  (if (comm:async-io-state-write-status state)
+      (comm:async-io-state-abort-and-close state)
+      (start-reading state)))
+
+(defun echo-read (state buffer end)
+  (declare (ignore buffer end))
+  (comm:async-io-state-finish state)
+  (if (and (comm:async-io-state-read-status state)
+           (zerop (comm:async-io-state-buffered-data-length state)))
+      (comm:async-io-state-abort-and-close state)       ; :eof, :timeout or an error
+      (let* ((out (comm:async-io-state-user-info state))
+             (n (comm:async-io-state-get-buffered-data state out)))
+        (comm:async-io-state-write-buffer state out #'echo-written :end n))))
+
+(defun start-reading (state)
+  (comm:async-io-state-read-with-checking state #'echo-read
+                                          :element-type '(unsigned-byte 8)))
+
+(defvar *acceptor*
+  (comm:accept-tcp-connections-creating-async-io-states
+   *collection* *port*
+   (lambda (handle state)
+     (declare (ignore handle))
+     (setf (comm:async-io-state-user-info state)
+           (make-array 65536 :element-type '(unsigned-byte 8)))
+     (start-reading state))
+   :handle-name "echo"))
+
+(format t "echo server listening on port ~d~%" (comm:accepting-handle-local-port *acceptor*))
+(finish-output)

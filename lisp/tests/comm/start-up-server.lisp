@@ -1,0 +1,26 @@
+;;; start-up-server: a blocking-style server whose function gets a socket-stream per
+;;; connection (:create-stream t); clients use open-tcp-stream; mp:process-terminate stops it.
+(defvar *port* nil)
+(defvar *server*
+  (multiple-value-bind (process condition)
+      (comm:start-up-server :service 0 :address "127.0.0.1" :create-stream t :process-name "echo-line server"
+                            :announce (lambda (socket condition)
+                                        (declare (ignore condition))
+                                        (setf *port* (nth-value 1 (comm:get-socket-address socket))))
+                            :function (lambda (stream)
+                                        (let ((line (read-line stream)))
+                                          (write-line (format nil "got ~a" line) stream)
+                                          (close stream))))
+    (format t "process ~s, condition ~s, port known ~s~%" (mp:process-name process) condition (integerp *port*))
+    process))
+(format t "listed: ~s~%" (not (null (member *server* (mp:list-all-processes)))))
+(dolist (text '("hello" "world"))
+  (let ((s (comm:open-tcp-stream "127.0.0.1" *port* :read-timeout 5 :errorp t)))
+    (write-line text s)
+    (force-output s)
+    (format t "reply: ~s~%" (read-line s))
+    (close s)))
+(multiple-value-bind (p c) (comm:start-up-server :service *port* :address "127.0.0.1" :function 'identity)
+  (format t "second server on the same port: ~s ~s~%" p (type-of c)))
+(mp:process-terminate *server*)
+(format t "alive after terminate: ~s~%" (mp:process-alive-p *server*))
