@@ -77,11 +77,13 @@ enum CharactersLibrary {
     @inline(__always) static func upcase(_ c: Unicode.Scalar) -> Unicode.Scalar {
         let v = c.value
         if v < 128 { return v >= 97 && v <= 122 ? Unicode.Scalar(v - 32)! : c }
+        if let t = titlecasePartners(c) { return t.0 }
         return upper(c) ?? c
     }
     @inline(__always) static func downcase(_ c: Unicode.Scalar) -> Unicode.Scalar {
         let v = c.value
         if v < 128 { return v >= 65 && v <= 90 ? Unicode.Scalar(v + 32)! : c }
+        if let t = titlecasePartners(c) { return t.1 }
         return lower(c) ?? c
     }
     static func single(_ s: String) -> Unicode.Scalar? {
@@ -89,6 +91,14 @@ enum CharactersLibrary {
         guard let first = it.next(), it.next() == nil else { return nil }
         return first
     }
+    /// For a titlecase letter (e.g. U+01C5) with one-scalar upper and lower mappings: (upper, lower).
+    /// SBCL maps these both ways but counts them as neither upper nor lower case (yet both-case-p).
+    static func titlecasePartners(_ c: Unicode.Scalar) -> (Unicode.Scalar, Unicode.Scalar)? {
+        guard c.properties.generalCategory == .titlecaseLetter,
+              let u = single(c.properties.uppercaseMapping), let l = single(c.properties.lowercaseMapping) else { return nil }
+        return (u, l)
+    }
+
     /// The upper-case partner of a lower-case character with a 1:1 round-tripping mapping.
     static func upper(_ c: Unicode.Scalar) -> Unicode.Scalar? {
         guard let u = single(c.properties.uppercaseMapping), u != c, single(u.properties.lowercaseMapping) == c else { return nil }
@@ -188,7 +198,7 @@ enum CharactersLibrary {
         rt.def1("LOWER-CASE-P") { rt, c throws(Unwind) in .bool(isLower(try rt.character(c))) }
         rt.def1("BOTH-CASE-P") { rt, c throws(Unwind) in
             let ch = try rt.character(c)
-            return .bool(isUpper(ch) || isLower(ch))
+            return .bool(isUpper(ch) || isLower(ch) || titlecasePartners(ch) != nil)
         }
         rt.def1("ALPHA-CHAR-P") { rt, c throws(Unwind) in .bool(isAlpha(try rt.character(c))) }
         rt.def1("ALPHANUMERICP") { rt, c throws(Unwind) in .bool(isAlnum(try rt.character(c))) }

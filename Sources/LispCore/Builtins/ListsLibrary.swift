@@ -164,6 +164,15 @@ enum ListsLibrary {
         rt.defN("ASSOC", 2, -1) { rt, args throws(Unwind) in
             let k = try SeqKeys(rt, args, from: 2, .tests, "ASSOC")
             var p = args[1]
+            if k.key == nil && k.test == nil && k.testNot == nil {
+                let item = args[0]
+                while case .cons(let c) = p {
+                    if case .cons(let pair) = c.car { if eql(item, pair.car) { return c.car } }
+                    else if !c.car.isNil { try rt.typeError(c.car, "LIST") }
+                    p = c.cdr
+                }
+                return .null
+            }
             while case .cons(let c) = p {
                 if case .cons(let pair) = c.car, try k.same(rt, args[0], try k.keyOf(rt, pair.car)) { return c.car }
                 else if !c.car.isList { try rt.typeError(c.car, "LIST") }

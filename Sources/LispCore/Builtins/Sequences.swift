@@ -504,6 +504,11 @@ enum SequencesLibrary {
             for name in ["REMOVE", "DELETE"] {
                 rt.defN(name + suffix, 2, -1) { rt, args throws(Unwind) in
                     let (m, k) = try matcher(rt, args, flavour, allowed, name + suffix)
+                    if name == "DELETE", case .cons = args[1] {
+                        let all = try SeqLib.items(rt, args[1])
+                        guard let flags = try matchingFlags(rt, all, m, k, args[1]) else { return args[1] }
+                        return unlinkCells(args[1], flags)
+                    }
                     return try remove(rt, args[1], m, k)
                 }
             }
@@ -563,6 +568,7 @@ enum SequencesLibrary {
                     }
                 }
                 if !keep.contains(false) && !seq.isList { return seq }
+                if name == "DELETE-DUPLICATES", case .cons = seq { return unlinkCells(seq, keep.map { !$0 }) }
                 var out: [Value] = []
                 out.reserveCapacity(all.count)
                 for i in 0..<all.count where keep[i] { out.append(all[i]) }
@@ -599,6 +605,25 @@ enum SequencesLibrary {
             }
         }
         return flags
+    }
+
+    /// Destructively drop the cells of the proper list `list` whose flag is set; returns the new head.
+    static func unlinkCells(_ list: Value, _ drop: [Bool]) -> Value {
+        var head: Value = .null
+        var last: Cons? = nil
+        var p = list
+        var i = 0
+        while case .cons(let c) = p {
+            let next = c.cdr
+            if !drop[i] {
+                if let l = last { l.cdr = p } else { head = p }
+                last = c
+            }
+            p = next
+            i += 1
+        }
+        last?.cdr = .null
+        return head
     }
 
     static func remove(_ rt: Runtime, _ seq: Value, _ m: Matcher, _ k: SeqKeys) throws(Unwind) -> Value {

@@ -100,6 +100,22 @@ struct SeqKeys {
         if test != nil && testNot != nil {
             try rt.signalError(rt.programError("\(fname): both :TEST and :TEST-NOT given"))
         }
+        if let t = test { builtinTest = SeqKeys.builtinTest(t) }
+    }
+
+    /// 1 = EQ, 2 = EQL, 3 = EQUAL, 4 = EQUALP when `test` is that standard function (called
+    /// directly, without funcall); 0 otherwise.
+    var builtinTest = 0
+
+    static func builtinTest(_ f: LispFunction) -> Int {
+        guard case .symbol(let s) = f.name, s.package === World.shared.cl, s.function === f else { return 0 }
+        switch s.name {
+        case "EQ": return 1
+        case "EQL": return 2
+        case "EQUAL": return 3
+        case "EQUALP": return 4
+        default: return 0
+        }
     }
 
     @inline(__always) func keyOf(_ rt: Runtime, _ x: Value) throws(Unwind) -> Value {
@@ -109,7 +125,15 @@ struct SeqKeys {
 
     /// Two-argument test between `a` and `b` (both already keyed).
     @inline(__always) func same(_ rt: Runtime, _ a: Value, _ b: Value) throws(Unwind) -> Bool {
-        if let t = test { return try rt.funcall(t, a, b).isTrue }
+        if let t = test {
+            switch builtinTest {
+            case 1: return eq(a, b)
+            case 2: return eql(a, b)
+            case 3: return equal(a, b)
+            case 4: return equalp(a, b)
+            default: return try rt.funcall(t, a, b).isTrue
+            }
+        }
         if let t = testNot { return try !rt.funcall(t, a, b).isTrue }
         return eql(a, b)
     }
@@ -139,9 +163,7 @@ struct Matcher {
     @inline(__always) func matches(_ rt: Runtime, _ elem: Value) throws(Unwind) -> Bool {
         let e = keys.key == nil ? elem : try rt.funcall(keys.key!, elem)
         if let p = pred { return try rt.funcall(p, e).isTrue != negate }
-        if let t = keys.test { return try rt.funcall(t, item, e).isTrue }
-        if let t = keys.testNot { return try !rt.funcall(t, item, e).isTrue }
-        return eql(item, e)
+        return try keys.same(rt, item, e)
     }
 }
 

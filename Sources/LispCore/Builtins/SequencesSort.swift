@@ -113,22 +113,42 @@ enum SequencesSort {
                 return
             }
         }
-        var idx = Array(0..<n)
-        var tmp = idx
-        // Bottom-up merge sort on indices; insertion sort for runs of 8 first.
+        // Bottom-up merge sort moving (key, index) pairs between two raw buffers, so the
+        // comparisons read keys sequentially (cache-friendly); insertion sort for runs of 8 first.
+        // Both key buffers stay fully initialized (assignment, not moves), so a non-local exit
+        // from the predicate leaves nothing to repair.
+        var kA = UnsafeMutablePointer<Value>.allocate(capacity: n)
+        var kB = UnsafeMutablePointer<Value>.allocate(capacity: n)
+        kA.initialize(from: keys, count: n)
+        kB.initialize(from: keys, count: n)
+        var iA = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        var iB = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        defer {
+            kA.deinitialize(count: n)
+            kB.deinitialize(count: n)
+            kA.deallocate()
+            kB.deallocate()
+            iA.deallocate()
+            iB.deallocate()
+        }
+        for i in 0..<n { iA[i] = i }
+        keys = []
         let run = 8
         var lo = 0
         while lo < n {
             let hi = Swift.min(lo + run, n)
             var i = lo + 1
             while i < hi {
-                let cur = idx[i]
+                let cur = iA[i]
+                let ck = kA[i]
                 var j = i - 1
-                while j >= lo, try rt.funcall(pred, keys[cur], keys[idx[j]]).isTrue {
-                    idx[j + 1] = idx[j]
+                while j >= lo, try rt.funcall(pred, ck, kA[j]).isTrue {
+                    iA[j + 1] = iA[j]
+                    kA[j + 1] = kA[j]
                     j -= 1
                 }
-                idx[j + 1] = cur
+                iA[j + 1] = cur
+                kA[j + 1] = ck
                 i += 1
             }
             lo = hi
@@ -139,29 +159,40 @@ enum SequencesSort {
             while start < n {
                 let mid = Swift.min(start + width, n)
                 let end = Swift.min(start + 2 * width, n)
-                if mid >= end {
-                    for t in start..<end { tmp[t] = idx[t] }
-                } else if !(try rt.funcall(pred, keys[idx[mid]], keys[idx[mid - 1]]).isTrue) {
-                    // Already in order.
-                    for t in start..<end { tmp[t] = idx[t] }
+                var inOrder = mid >= end
+                if !inOrder { inOrder = !(try rt.funcall(pred, kA[mid], kA[mid - 1]).isTrue) }
+                if inOrder {
+                    // A lone run, or the two runs are already in order.
+                    (iB + start).update(from: iA + start, count: end - start)
+                    (kB + start).update(from: kA + start, count: end - start)
                 } else {
                     var i = start, j = mid, o = start
                     while i < mid && j < end {
-                        if try rt.funcall(pred, keys[idx[j]], keys[idx[i]]).isTrue {
-                            tmp[o] = idx[j]; j += 1
+                        if try rt.funcall(pred, kA[j], kA[i]).isTrue {
+                            iB[o] = iA[j]; kB[o] = kA[j]; j += 1
                         } else {
-                            tmp[o] = idx[i]; i += 1
+                            iB[o] = iA[i]; kB[o] = kA[i]; i += 1
                         }
                         o += 1
                     }
-                    while i < mid { tmp[o] = idx[i]; i += 1; o += 1 }
-                    while j < end { tmp[o] = idx[j]; j += 1; o += 1 }
+                    if i < mid {
+                        (iB + o).update(from: iA + i, count: mid - i)
+                        (kB + o).update(from: kA + i, count: mid - i)
+                    }
+                    if j < end {
+                        (iB + o).update(from: iA + j, count: end - j)
+                        (kB + o).update(from: kA + j, count: end - j)
+                    }
                 }
                 start = end
             }
-            swap(&idx, &tmp)
+            swap(&iA, &iB)
+            swap(&kA, &kB)
             width *= 2
         }
-        items = idx.map { items[$0] }
+        var sorted: [Value] = []
+        sorted.reserveCapacity(n)
+        for i in 0..<n { sorted.append(items[iA[i]]) }
+        items = sorted
     }
 }
