@@ -79,6 +79,7 @@ enum TemporaryShims {
         if missing("CODE-CHAR") {
             rt.def1("CODE-CHAR") { rt, c throws(Unwind) in
                 let n = try rt.index(c)
+                guard n <= 0x10FFFF else { return .null }
                 return Unicode.Scalar(UInt32(n)).map { .character($0) } ?? .null
             }
         }
