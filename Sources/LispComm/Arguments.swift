@@ -116,12 +116,12 @@ func argError(_ rt: Runtime, _ fname: String, _ arg: String, _ v: Value, _ expec
                                         slots: ["DATUM": v, "EXPECTED-TYPE": Value(expected)]))
 }
 
-func functionDesignator(_ rt: Runtime, _ fname: String, _ arg: String, _ v: Value) throws(Unwind) -> LispFunction {
+func functionDesignator(_ rt: Runtime, _ fname: String, _ arg: @autoclosure () -> String, _ v: Value) throws(Unwind) -> LispFunction {
     switch v {
     case .function(let f): return f
     case .symbol:
         return try rt.coerceToFunction(v)
-    default: try argError(rt, fname, arg, v, "a function designator")
+    default: try argError(rt, fname, arg(), v, "a function designator")
     }
 }
 
