@@ -56,32 +56,36 @@
 
 (defmacro dotimes ((var count &optional result) &body body)
   (let ((n (gensym)) (top (gensym)) (end (gensym)))
-    `(block nil
-       (let ((,n ,count) (,var 0))
-         (declare (ignorable ,var))
-         (tagbody
-           ,top
-           (if (>= ,var ,n) (go ,end))
-           (tagbody ,@body)
-           (setq ,var (1+ ,var))
-           (go ,top)
-           ,end)
-         ,result))))
+    (multiple-value-bind (decls forms) (%split-declarations body)
+      `(block nil
+         (let ((,n ,count) (,var 0))
+           (declare (ignorable ,var))
+           ,@decls
+           (tagbody
+             ,top
+             (if (>= ,var ,n) (go ,end))
+             (tagbody ,@forms)
+             (setq ,var (1+ ,var))
+             (go ,top)
+             ,end)
+           ,result)))))
 
 (defmacro dolist ((var list &optional result) &body body)
   (let ((p (gensym)) (top (gensym)) (end (gensym)))
-    `(block nil
-       (let ((,p ,list) (,var nil))
-         (declare (ignorable ,var))
-         (tagbody
-           ,top
-           (if (endp ,p) (go ,end))
-           (setq ,var (car ,p))
-           (tagbody ,@body)
-           (setq ,p (cdr ,p))
-           (go ,top)
-           ,end)
-         (let ((,var nil)) (declare (ignorable ,var)) ,result)))))
+    (multiple-value-bind (decls forms) (%split-declarations body)
+      `(block nil
+         (let ((,p ,list) (,var nil))
+           (declare (ignorable ,var))
+           ,@decls
+           (tagbody
+             ,top
+             (if (endp ,p) (go ,end))
+             (setq ,var (car ,p))
+             (tagbody ,@forms)
+             (setq ,p (cdr ,p))
+             (go ,top)
+             ,end)
+           (let ((,var nil)) (declare (ignorable ,var)) ,result))))))
 
 (defmacro loop (&rest body)
   (if (every #'consp body)

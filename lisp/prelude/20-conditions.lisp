@@ -54,7 +54,9 @@
              (let ((name (car clause)) (ll (cadr clause)) (rest (cddr clause))
                    (report nil) (interactive nil) (test nil))
                (loop
-                 (cond ((eq (car rest) :report) (setq report (cadr rest) rest (cddr rest)))
+                 ;; An option keyword must be followed by its value (a lone :report is the body).
+                 (cond ((null (cdr rest)) (return))
+                       ((eq (car rest) :report) (setq report (cadr rest) rest (cddr rest)))
                        ((eq (car rest) :interactive) (setq interactive (cadr rest) rest (cddr rest)))
                        ((eq (car rest) :test) (setq test (cadr rest) rest (cddr rest)))
                        (t (return))))
@@ -140,3 +142,6 @@
      ,(if datum
           `(error ,datum ,@args)
           `(error 'simple-error :format-control "The assertion ~S failed." :format-arguments (list ',test)))))
+
+(defmacro with-condition-restarts (condition-form restarts-form &body body)
+  `(progn ,condition-form ,restarts-form (locally ,@body)))

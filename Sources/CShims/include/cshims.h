@@ -59,4 +59,63 @@ int cshim_epoll_ctl(int epfd, int op, int fd, unsigned int events, unsigned long
 /// accept4(fd, NULL, NULL, SOCK_NONBLOCK|SOCK_CLOEXEC): Swift's Glibc view lacks _GNU_SOURCE.
 int cshim_accept4(int fd);
 
+// ---- OpenSSL: macros and struct access Swift cannot import, as prefixed functions ----
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/pem.h>
+
+static const long CSHIM_SSL_MODE_PARTIAL_AND_MOVING = SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER;
+static const int CSHIM_TLS1_VERSION = TLS1_VERSION;
+static const int CSHIM_TLS1_1_VERSION = TLS1_1_VERSION;
+static const int CSHIM_TLS1_2_VERSION = TLS1_2_VERSION;
+static const int CSHIM_TLS1_3_VERSION = TLS1_3_VERSION;
+static const int CSHIM_SSL_ERROR_NONE = SSL_ERROR_NONE;
+static const int CSHIM_SSL_ERROR_SSL = SSL_ERROR_SSL;
+static const int CSHIM_SSL_ERROR_WANT_READ = SSL_ERROR_WANT_READ;
+static const int CSHIM_SSL_ERROR_WANT_WRITE = SSL_ERROR_WANT_WRITE;
+static const int CSHIM_SSL_ERROR_WANT_X509_LOOKUP = SSL_ERROR_WANT_X509_LOOKUP;
+static const int CSHIM_SSL_ERROR_SYSCALL = SSL_ERROR_SYSCALL;
+static const int CSHIM_SSL_ERROR_ZERO_RETURN = SSL_ERROR_ZERO_RETURN;
+static const int CSHIM_SSL_VERIFY_NONE = SSL_VERIFY_NONE;
+static const int CSHIM_SSL_VERIFY_PEER = SSL_VERIFY_PEER;
+static const int CSHIM_SSL_VERIFY_FAIL_IF_NO_PEER_CERT = SSL_VERIFY_FAIL_IF_NO_PEER_CERT;
+static const int CSHIM_SSL_VERIFY_CLIENT_ONCE = SSL_VERIFY_CLIENT_ONCE;
+static const int CSHIM_SSL_FILETYPE_PEM = SSL_FILETYPE_PEM;
+static const long CSHIM_X509_V_OK = X509_V_OK;
+
+long cshim_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
+long cshim_SSL_set_mode(SSL *ssl, long mode);
+int cshim_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
+int cshim_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version);
+int cshim_SSL_CTX_get_min_proto_version(SSL_CTX *ctx);
+int cshim_SSL_CTX_get_max_proto_version(SSL_CTX *ctx);
+int cshim_SSL_set_tlsext_host_name(SSL *ssl, const char *name);
+/// SSL_CTX_set_dh_auto(ctx, 1).
+long cshim_SSL_CTX_set_dh_auto(SSL_CTX *ctx, int onoff);
+/// Loads DH parameters (PEM "DH PARAMETERS") from `path` into the context; 1 on success.
+int cshim_SSL_CTX_load_dh_params_file(SSL_CTX *ctx, const char *path);
+/// SSL_OP_IGNORE_UNEXPECTED_EOF | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION on the context.
+void cshim_SSL_CTX_set_default_options(SSL_CTX *ctx);
+/// Installs a cert callback (SSL_CTX_set_cert_cb) with an opaque argument.
+void cshim_SSL_CTX_set_cert_cb(SSL_CTX *ctx, int (*cb)(SSL *, void *), void *arg);
+/// The SSL object of an X509_STORE_CTX during verification (verify callbacks).
+SSL *cshim_SSL_from_store_ctx(X509_STORE_CTX *store);
+/// Opaque pointer slot on a context (SSL_CTX_set_ex_data index 0 reserved by CShims).
+int cshim_SSL_CTX_set_app_ptr(SSL_CTX *ctx, void *p);
+void *cshim_SSL_CTX_get_app_ptr(const SSL_CTX *ctx);
+/// SSL_add1_chain_cert (per-connection chain certificate).
+long cshim_SSL_add1_chain_cert(SSL *ssl, X509 *x);
+/// ERR_GET_LIB / ERR_GET_REASON.
+int cshim_ERR_GET_LIB(unsigned long e);
+int cshim_ERR_GET_REASON(unsigned long e);
+/// ERR_error_string_n into `buf`.
+void cshim_ERR_error_string(unsigned long e, char *buf, size_t len);
+/// Reads a PEM file holding certificates and private keys; each certificate followed by its
+/// key gives a pair. Fills up to `max` entries (references owned by the caller; key may be
+/// NULL when a certificate has no key after it). Returns the count, or -1 (error queue set).
+int cshim_read_cert_key_pairs(const char *path, pem_password_cb *cb, void *u,
+                              X509 **certs, EVP_PKEY **keys, int max);
+/// X509_NAME_get_text_by_NID for a field named by short or long name ("CN", "organizationName").
+int cshim_X509_NAME_field(X509_NAME *name, const char *field, char *buf, int len);
+
 #endif

@@ -26,8 +26,23 @@ public final class AcceptingHandle: SelectorHandler {
         public var acceptBatch = 64
         public var name: Any?
         public var userInfo: Any?
+        /// ssl-ctx & co: TLS on every accepted connection (with `createState`); the handshake
+        /// completes before `onConnection` sees the state.
+        public var tls: TLSAcceptOptions?
 
         public init(port: UInt16 = 0) { self.port = port }
+    }
+
+    /// TLS for accepted connections. A failed handshake (timeout included) calls `onFailure`
+    /// (ssl-error-callback) with the still open state, then closes it (descriptor released).
+    public struct TLSAcceptOptions {
+        public var attach: TLSAttachOptions
+        public var onFailure: ((AcceptingHandle, AsyncIOState, TLSFailure) -> Void)?
+
+        public init(_ attach: TLSAttachOptions, onFailure: ((AcceptingHandle, AsyncIOState, TLSFailure) -> Void)? = nil) {
+            self.attach = attach
+            self.onFailure = onFailure
+        }
     }
 
     /// What `onConnection` receives.
@@ -107,9 +122,34 @@ public final class AcceptingHandle: SelectorHandler {
         }
         if config.createState {
             let s = AsyncIOState(collection: c, fd: cfd, kind: .tcp, ipv6: localAddress.family == AF_INET6, options: config.stateOptions)
+            if let tls = config.tls {
+                startTLS(s, tls)
+                return
+            }
             handler(self, .state(s))
         } else {
             handler(self, .socket(cfd))
+        }
+    }
+
+    /// Server handshake on an accepted state; `onConnection` after it succeeded (if the handle
+    /// is still open), else `onFailure` and close.
+    private func startTLS(_ s: AsyncIOState, _ tls: TLSAcceptOptions) {
+        do {
+            try s.attachTLS(tls.attach) { [weak self] s, failure in
+                guard let self, !self.isClosed, let handler = self.onConnection else {
+                    s.close()
+                    return
+                }
+                if let f = failure {
+                    tls.onFailure?(self, s, f)
+                    s.close()
+                } else {
+                    handler(self, .state(s))
+                }
+            }
+        } catch {
+            s.close()
         }
     }
 

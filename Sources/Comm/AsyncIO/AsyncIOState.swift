@@ -109,6 +109,11 @@ public final class AsyncIOState: SelectorHandler {
     var connectOptions = ConnectOptions()
     var connectDeadline: UInt64 = 0
 
+    // TLS (TLS/TLSAttach.swift): the handshake or detach in progress, and the last failure.
+    var tlsOperation: TLSOperation?
+    /// The last handshake failure (also after the state went back to plain).
+    public internal(set) var lastTLSFailure: TLSFailure?
+
     /// A queued completion (user callback with its arguments) or internal continuation,
     /// run by `deliver()` from the collection's ready queue.
     enum Delivery {
@@ -207,7 +212,11 @@ public final class AsyncIOState: SelectorHandler {
         case .abort(let cb, let op): cb(self, op)
         case .shutdown(let cb, let r): cb(self, r)
         case .connect(let cb, let err): cb(self, err)
-        case .resumeRead: if !(readKind == .checking && checkScheduled) { performRead() }
+        case .resumeRead:
+            if !(readKind == .checking && checkScheduled) {
+                performRead()
+                syncInterest()  // a TLS read may now wait for the other direction
+            }
         case .resumeWrite: startNextWrite()
         case .deferredShutdown(let dir, let cb):
             let r = doShutdown(dir)
@@ -219,6 +228,10 @@ public final class AsyncIOState: SelectorHandler {
 
     func selectorEvent(_ events: UInt32) {
         if isClosed { return }
+        if tlsOperation != nil {
+            tlsSelectorEvent(events)
+            return
+        }
         let readable = events & (CSHIM_EPOLLIN | CSHIM_EPOLLERR | CSHIM_EPOLLHUP | CSHIM_EPOLLRDHUP) != 0
         let writable = events & (CSHIM_EPOLLOUT | CSHIM_EPOLLERR | CSHIM_EPOLLHUP) != 0
         var handled = false

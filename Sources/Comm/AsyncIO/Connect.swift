@@ -9,6 +9,9 @@ public struct ConnectOptions {
     public var localAddress: SocketAddress?
     public var keepAlive: Bool
     public var noDelay: Bool
+    /// ssl-ctx & co: TLS client handshake after the TCP connect (side forced to `.client`);
+    /// its failure is reported through the connect callback (see `TLSFailure.systemError`).
+    public var tls: TLSAttachOptions?
 
     public init(timeout: Double? = nil, localAddress: SocketAddress? = nil, keepAlive: Bool = false, noDelay: Bool = true) {
         self.timeout = timeout
@@ -119,6 +122,10 @@ extension AsyncIOState {
         cancelWriteTimer()
         if connectOptions.noDelay { try? Posix.setNoDelay(fd, true) }
         connectCandidates = []
+        if let tls = connectOptions.tls {
+            startConnectTLS(tls)
+            return
+        }
         if let cb = connectCallback { schedule(.connect(cb, nil)) }
         connectCallback = nil
     }

@@ -146,6 +146,7 @@ extension AsyncIOState {
         if let t = writeTimer { collection.cancel(t); t.action = nil; writeTimer = nil }
         connectCallback = nil
         connectCandidates = []
+        dropTLSOperation()
         if callbackDepth == 0 { deliveries.removeAll() }
     }
 

@@ -11,6 +11,7 @@ extension AsyncIOState {
         if isClosed { throw .closed }
         if isConnecting { throw .notConnected }
         if readKind != .none { throw .readInProgress }
+        if tlsOperation != nil { throw .operationInProgress }
     }
 
     static func checkRange(_ buffer: MutableByteStorage, _ start: Int, _ end: Int?) throws(CommUsageError) -> Int {

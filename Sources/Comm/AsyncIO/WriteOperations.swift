@@ -37,6 +37,7 @@ extension AsyncIOState {
     private func startWrite(_ op: WriteOp) throws(CommUsageError) {
         if isClosed { throw .closed }
         if isConnecting { throw .notConnected }
+        if tlsOperation != nil { throw .operationInProgress }
         let idle = writeHead >= writeQueue.count
         if !idle && !queueOutput { throw .writeInProgress }
         if let limit = maxQueuedOutputBytes, !idle {

@@ -239,7 +239,7 @@ enum ConditionBuiltins {
     static func applicableRestarts(_ rt: Runtime, _ condition: Value) throws(Unwind) -> [Restart] {
         var out: [Restart] = []
         for r in rt.restarts.reversed() {
-            if let t = r.test, !condition.isNil, !(try rt.funcall(t, condition).isTrue) { continue }
+            if let t = r.test, !(try rt.funcall(t, condition).isTrue) { continue }
             out.append(r)
         }
         return out

@@ -228,6 +228,16 @@ enum EvaluatorBuiltins {
         }
         rt.def0("%MODULES", in: sys) { rt throws(Unwind) in listFrom(rt.modules.sorted().map { Value($0) }) }
         rt.def1("IDENTITY") { _, x throws(Unwind) in x }
+        rt.def1("CONSTANTLY") { _, x throws(Unwind) in
+            .function(LispFunction(name: .symbol(Symbol.cl("CONSTANTLY")),
+                                   kind: .nativeN({ _, _ throws(Unwind) in x }, min: 0, max: -1, mv: false)))
+        }
+        rt.def1("COMPLEMENT") { rt, f throws(Unwind) in
+            let fn = try rt.coerceToFunction(f)
+            return .function(LispFunction(name: .symbol(Symbol.cl("COMPLEMENT")), kind: .nativeN({ rt, args throws(Unwind) in
+                .bool(!(try rt.invoke(fn, args.base, args.count)).isTrue)
+            }, min: 0, max: -1, mv: false)))
+        }
     }
 
     static func envFrom(_ v: Value) -> LexEnv {

@@ -82,6 +82,10 @@ enum MacroSupport {
         rt.def2("%TYPECASE-FAILURE", in: sys) { rt, v, spec throws(Unwind) in
             try rt.typeError(v, spec: spec)
         }
+        rt.defN("%SPLIT-DECLARATIONS", 1, 1, in: sys, mv: true) { rt, args throws(Unwind) in
+            let (decls, forms) = splitDecls(args[0])
+            return rt.values2(listFrom(decls), forms)
+        }
         rt.def1("PROCLAIM") { rt, spec throws(Unwind) in
             guard let head = spec.car.asSymbol else { return .null }
             if head === Sym.special {

@@ -1,5 +1,6 @@
-/// The numeric tower's builtins: registration of this library area's builtins.
+/// The numeric tower's builtins (Sources/LispCore/Numbers): registration entry point.
 enum NumberLibrary {
     static func register(_ rt: Runtime) {
+        NumberBuiltins.register(rt)
     }
 }

@@ -91,27 +91,46 @@ enum PrintBuiltins {
             return Value(p.out)
         }
         rt.defN("FORMAT", 2, -1) { rt, args throws(Unwind) in
-            let control: String
+            let dest = args[0]
+            let rest = Array(args.array.dropFirst(2))
+            var stream: LispStream? = nil
+            var target: LispString? = nil
+            switch dest {
+            case .null: break
+            case .symbol(let sym) where sym === Symbol.T: stream = rt.standardOutputStream
+            case .string(let t):
+                guard t.fillPointer != nil else {
+                    try rt.typeError(dest, spec: list(Value(rt.world.cl.internExternal("AND")),
+                                                      Value(rt.world.cl.internExternal("STRING")),
+                                                      list(Value(rt.world.cl.internExternal("SATISFIES")),
+                                                           Value(rt.world.cl.internExternal("ARRAY-HAS-FILL-POINTER-P")))))
+                }
+                target = t
+            default: stream = try outStream(rt, dest)
+            }
             switch args[1] {
-            case .string(let s): control = s.string
-            case .function(let f):
-                // A function as control: call it with the stream and arguments.
-                let dest = args[0]
-                let stream: LispStream = dest.isNil ? StringOutputStream() : try outStream(rt, dest)
-                _ = try rt.apply(f, [.object(stream)] + Array(args.array.dropFirst(2)))
-                if dest.isNil, let so = stream as? StringOutputStream { return Value(so.contents) }
+            case .string(let s):
+                var column = stream?.column ?? 0
+                if let t = target {
+                    column = 0
+                    for i in 0..<t.count { column = t[i] == "\n" ? 0 : column + 1 }
+                }
+                let f = FormatInterpreter(rt: rt, control: s.string, column: column)
+                _ = try f.run(rest)
+                if let st = stream { st.writeString(f.out); return .null }
+                if let t = target { t.append(contentsOf: f.out); return .null }
+                return Value(f.out)
+            case .function(let fn):
+                // A function as control (e.g. from FORMATTER): call it with the stream and arguments.
+                let so = stream ?? StringOutputStream()
+                _ = try rt.apply(fn, [.object(so)] + rest)
+                if stream == nil, let sso = so as? StringOutputStream {
+                    let text = sso.contents
+                    if let t = target { t.append(contentsOf: text); return .null }
+                    return Value(text)
+                }
                 return .null
             default: try rt.typeError(args[1], "(OR STRING FUNCTION)")
-            }
-            let text = try rt.formatToString(control, Array(args.array.dropFirst(2)))
-            switch args[0] {
-            case .null: return Value(text)
-            case .string(let target):
-                target.append(contentsOf: text)
-                return .null
-            default:
-                try outStream(rt, args[0]).writeString(text)
-                return .null
             }
         }
     }

@@ -129,8 +129,8 @@ extension CoreMacros {
         rt.defN("%PUTF", 3, 3, in: rt.world.system) { rt, args throws(Unwind) in
             // Non-destructive-at-head property update returning the new plist.
             var p = args[0]
-            while case .cons(let c) = p {
-                guard case .cons(let v) = c.cdr else { try rt.typeError(args[0], "LIST") }
+            // Like SBCL, a malformed (odd) tail just ends the search.
+            while case .cons(let c) = p, case .cons(let v) = c.cdr {
                 if eq(c.car, args[1]) { v.car = args[2]; return args[0] }
                 p = v.cdr
             }

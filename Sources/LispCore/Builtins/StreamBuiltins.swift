@@ -87,7 +87,10 @@ enum StreamBuiltins {
             let reader = Reader(rt: rt, source: StreamSource(s))
             reader.streamValue = .object(s)
             let v = try reader.read(eofError: args.get(1, .t).isTrue, eofValue: args.get(2))
-            // Consume one whitespace char after the token, as READ does with preserve-whitespace nil.
+            // Discard one trailing whitespace character, as SBCL's READ does (not when recursive).
+            if !args.get(3).isTrue, let c = try s.readChar() {
+                if !Reader.isWhitespace(c) { s.unreadChar(c) }
+            }
             return v
         }
         rt.defN("READ-PRESERVING-WHITESPACE", 0, 4) { rt, args throws(Unwind) in

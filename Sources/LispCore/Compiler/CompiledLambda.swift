@@ -12,25 +12,26 @@ public final class CompiledLambda {
     /// Only required parameters: argument count check and nothing else.
     let simple: Bool
     var frameSize = 0
-    var captureSlots: [Int] = []
+    var captureSlots: [Int] = [] { didSet { hasCaptures = !captureSlots.isEmpty } }
+    var hasCaptures = false
     var body: Code = { _, _ in .null }
     /// Lambda list as written (for `describe`, error messages).
     let lambdaList: Value
 
     struct OptionalParam {
         let slot: Int
-        let initCode: Code?
+        let initCode: Op?
         let suppliedSlot: Int?
     }
     struct KeyParam {
         let keyword: Symbol
         let slot: Int
-        let initCode: Code?
+        let initCode: Op?
         let suppliedSlot: Int?
     }
     struct AuxParam {
         let slot: Int
-        let initCode: Code?
+        let initCode: Op?
     }
 
     init(name: Value, lambdaList: Value, nRequired: Int, optionals: [OptionalParam], restSlot: Int?,
@@ -50,11 +51,11 @@ public final class CompiledLambda {
     /// Run this lambda with `argc` arguments at `fp` (the new frame's base).
     @inline(__always)
     func invoke(_ rt: Runtime, _ fn: LispFunction, _ captures: [Box], _ fp: Frame, _ argc: Int) throws(Unwind) -> Value {
-        if fp + frameSize >= rt.stackEnd { try rt.stackExhausted() }
+        if fp + frameSize >= rt.stackLimit { try rt.stackExhausted() }
         let d = rt.depth + 1
         if d > rt.maxDepth { try rt.stackExhausted() }
         rt.depth = d
-        rt.callStack[d] = fn
+        rt.callStack[d] = Unmanaged.passUnretained(fn)
         let savedSP = rt.sp
         rt.sp = fp + frameSize
         defer {
@@ -67,7 +68,7 @@ public final class CompiledLambda {
         } else {
             try bindArguments(rt, fn, fp, argc)
         }
-        if !captureSlots.isEmpty {
+        if hasCaptures {
             for i in 0..<captureSlots.count { fp[captureSlots[i]] = .box(captures[i]) }
         }
         return try body(rt, fp)
@@ -91,7 +92,7 @@ public final class CompiledLambda {
                 if let s = o.suppliedSlot { fp[s] = .t }
                 i += 1
             } else {
-                fp[o.slot] = try o.initCode?(rt, fp) ?? .null
+                fp[o.slot] = try o.initCode?.run(rt, fp) ?? .null
                 if let s = o.suppliedSlot { fp[s] = .null }
             }
         }
@@ -135,11 +136,11 @@ public final class CompiledLambda {
                     fp[kp.slot] = v
                     if let s = kp.suppliedSlot { fp[s] = .t }
                 } else {
-                    fp[kp.slot] = try kp.initCode?(rt, fp) ?? .null
+                    fp[kp.slot] = try kp.initCode?.run(rt, fp) ?? .null
                     if let s = kp.suppliedSlot { fp[s] = .null }
                 }
             }
         }
-        for a in aux { fp[a.slot] = try a.initCode?(rt, fp) ?? .null }
+        for a in aux { fp[a.slot] = try a.initCode?.run(rt, fp) ?? .null }
     }
 }

@@ -8,9 +8,12 @@
 public final class Compiler {
     unowned let rt: Runtime
     typealias SpecialForm = (Compiler, Value, LexEnv, FunctionScope, Bool) throws(Unwind) -> Code
-    var specialForms: [ObjectIdentifier: SpecialForm] = [:]
+    /// Wrapped in a struct: a function stored directly in a Dictionary is kept at maximal
+    /// abstraction, and the `Code` it returns would come back wrapped in reabstraction thunks.
+    struct SpecialFormEntry { let compile: SpecialForm }
+    var specialForms: [ObjectIdentifier: SpecialFormEntry] = [:]
     /// Inline expansions of hot CL functions (arithmetic, car/cdr...) keyed by symbol.
-    var inliners: [ObjectIdentifier: (Compiler, [Code], Bool) -> Code?] = [:]
+    var inliners: [ObjectIdentifier: (Compiler, [Op], Bool) -> Op?] = [:]
 
     init(runtime: Runtime) {
         rt = runtime
@@ -30,7 +33,7 @@ public final class Compiler {
         precondition(captureSlots.isEmpty, "top-level form cannot capture")
         return { (rt: Runtime) throws(Unwind) -> Value in
             let fp = rt.sp
-            if fp + frameSize >= rt.stackEnd { try rt.stackExhausted() }
+            if fp + frameSize >= rt.stackLimit { try rt.stackExhausted() }
             rt.sp = fp + frameSize
             defer { rt.sp = fp }
             return try code(rt, fp)
@@ -69,21 +72,21 @@ public final class Compiler {
         let list = forms.listArray
         if list.isEmpty { return constant(.null, mv: mv) }
         if list.count == 1 { return try compile(list[0], env, fs, mv: mv) }
-        var codes: [Code] = []
+        var codes: [Op] = []
         for (i, f) in list.enumerated() {
-            codes.append(try compile(f, env, fs, mv: mv && i == list.count - 1))
+            codes.append(Op(try compile(f, env, fs, mv: mv && i == list.count - 1)))
         }
         if codes.count == 2 {
-            let a = codes[0], b = codes[1]
+            let a = codes[0].run, b = codes[1].run
             return { rt, fp in _ = try a(rt, fp); return try b(rt, fp) }
         }
         if codes.count == 3 {
-            let a = codes[0], b = codes[1], c = codes[2]
+            let a = codes[0].run, b = codes[1].run, c = codes[2].run
             return { rt, fp in _ = try a(rt, fp); _ = try b(rt, fp); return try c(rt, fp) }
         }
-        let leading = Array(codes.dropLast()), last = codes.last!
+        let leading = Array(codes.dropLast()), last = codes.last!.run
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-            for c in leading { _ = try c(rt, fp) }
+            for c in leading { _ = try c.run(rt, fp) }
             return try last(rt, fp)
         }
     }
@@ -95,7 +98,7 @@ public final class Compiler {
         if s === Symbol.NIL { return constant(.null, mv: mv) }
         switch env.lookupVariable(s) {
         case .variable(_, let b)?:
-            return single(readSlot(fs.reference(to: b)), mv: mv)
+            return readSlot(fs.reference(to: b), mv: mv)
         case .symbolMacro(_, let expansion)?:
             return try compile(expansion, env, fs, mv: mv)
         case .special?:
@@ -107,16 +110,25 @@ public final class Compiler {
         }
     }
 
-    func readSlot(_ ref: SlotRef) -> Code {
+    func readSlot(_ ref: SlotRef, mv: Bool = false) -> Code {
         switch ref {
         case .local(let i):
+            if mv {
+                return { rt, fp in
+                    rt.nvals = 1
+                    let v = fp[i]
+                    if case .box(let b) = v { return b.value }
+                    return v
+                }
+            }
             return { _, fp in
                 let v = fp[i]
                 if case .box(let b) = v { return b.value }
                 return v
             }
         case .captured(let r):
-            return { _, fp in
+            return { rt, fp in
+                if mv { rt.nvals = 1 }
                 if case .box(let b) = fp[r.slot] { return b.value }
                 return fp[r.slot]
             }
@@ -152,7 +164,7 @@ public final class Compiler {
     func compileCons(_ form: Value, _ c: Cons, _ env: LexEnv, _ fs: FunctionScope, mv: Bool) throws(Unwind) -> Code {
         if case .symbol(let op) = c.car {
             if let sf = specialForms[ObjectIdentifier(op)] {
-                return try sf(self, form, env, fs, mv)
+                return try sf.compile(self, form, env, fs, mv)
             }
             switch env.lookupFunction(op) {
             case .function(_, let b)?:
@@ -169,7 +181,7 @@ public final class Compiler {
                 }
                 let args = try compileArgs(c.cdr, env, fs)
                 if let inl = inliners[ObjectIdentifier(op)], op.package === rt.world.cl, let code = inl(self, args, mv) {
-                    return code
+                    return code.run
                 }
                 return globalCall(op, args, mv: mv)
             }
@@ -182,11 +194,11 @@ public final class Compiler {
         try rt.signalError(rt.programError("illegal function call: \(rt.printString(form))"))
     }
 
-    func compileArgs(_ args: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> [Code] {
-        var out: [Code] = []
+    func compileArgs(_ args: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> [Op] {
+        var out: [Op] = []
         var p = args
         while case .cons(let c) = p {
-            out.append(try compile(c.car, env, fs, mv: false))
+            out.append(Op(try compile(c.car, env, fs, mv: false)))
             p = c.cdr
         }
         if !p.isNil { try rt.signalError(rt.programError("dotted argument list in a call")) }
@@ -194,7 +206,7 @@ public final class Compiler {
     }
 
     /// A call through a symbol's global function cell, specialised by argument count.
-    func globalCall(_ sym: Symbol, _ args: [Code], mv: Bool) -> Code {
+    func globalCall(_ sym: Symbol, _ args: [Op], mv: Bool) -> Code {
         switch args.count {
         case 0:
             return { rt, _ in
@@ -202,29 +214,38 @@ public final class Compiler {
                 return try rt.invoke(fn, rt.sp, 0)
             }
         case 1:
-            let a0 = args[0]
+            let a0 = args[0].run
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let x = try a0(rt, fp)
                 guard let fn = sym.function else { try rt.undefinedFunction(sym) }
-                if case .native1(let f) = fn.kind { rt.nvals = 1; return try f(rt, x) }
                 let base = rt.sp
+                if let lam = fn.lambda {
+                    base[0] = x
+                    return try lam.invoke(rt, fn, fn.captures, base, 1)
+                }
+                if case .native1(let f) = fn.kind { rt.nvals = 1; return try f(rt, x) }
                 base[0] = x
                 return try rt.invoke(fn, base, 1)
             }
         case 2:
-            let a0 = args[0], a1 = args[1]
+            let a0 = args[0].run, a1 = args[1].run
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let x = try a0(rt, fp)
                 let y = try a1(rt, fp)
                 guard let fn = sym.function else { try rt.undefinedFunction(sym) }
-                if case .native2(let f) = fn.kind { rt.nvals = 1; return try f(rt, x, y) }
                 let base = rt.sp
+                if let lam = fn.lambda {
+                    base[0] = x
+                    base[1] = y
+                    return try lam.invoke(rt, fn, fn.captures, base, 2)
+                }
+                if case .native2(let f) = fn.kind { rt.nvals = 1; return try f(rt, x, y) }
                 base[0] = x
                 base[1] = y
                 return try rt.invoke(fn, base, 2)
             }
         case 3:
-            let a0 = args[0], a1 = args[1], a2 = args[2]
+            let a0 = args[0].run, a1 = args[1].run, a2 = args[2].run
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let x = try a0(rt, fp)
                 let y = try a1(rt, fp)
@@ -239,9 +260,9 @@ public final class Compiler {
         default:
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let base = rt.sp
-                if base + args.count >= rt.stackEnd { try rt.stackExhausted() }
+                if base + args.count >= rt.stackLimit { try rt.stackExhausted() }
                 for (i, a) in args.enumerated() {
-                    let v = try a(rt, fp)
+                    let v = try a.run(rt, fp)
                     base[i] = v
                     rt.sp = base + i + 1
                 }
@@ -253,13 +274,13 @@ public final class Compiler {
     }
 
     /// A call of a function value computed by `fnCode` (local functions, lambda forms, funcall).
-    func funcallCode(_ fnCode: @escaping Code, _ args: [Code], name: Symbol) -> Code {
+    func funcallCode(_ fnCode: @escaping Code, _ args: [Op], name: Symbol) -> Code {
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let f = try fnCode(rt, fp)
             let base = rt.sp
-            if base + args.count >= rt.stackEnd { try rt.stackExhausted() }
+            if base + args.count >= rt.stackLimit { try rt.stackExhausted() }
             for (i, a) in args.enumerated() {
-                let v = try a(rt, fp)
+                let v = try a.run(rt, fp)
                 base[i] = v
                 rt.sp = base + i + 1
             }

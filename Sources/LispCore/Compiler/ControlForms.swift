@@ -225,12 +225,12 @@ extension Compiler {
 
     func compileMultipleValueCall(_ form: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> Code {
         let fnCode = try compile(form.cadr, env, fs, mv: false)
-        let forms = try form.cddr.listArray.map { (f: Value) throws(Unwind) -> Code in try compile(f, env, fs, mv: true) }
+        let forms = try form.cddr.listArray.map { (f: Value) throws(Unwind) -> Op in Op(try compile(f, env, fs, mv: true)) }
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let f = try fnCode(rt, fp)
             var args: [Value] = []
             for c in forms {
-                let v = try c(rt, fp)
+                let v = try c.run(rt, fp)
                 if rt.nvals == 1 { args.append(v) } else {
                     args.append(contentsOf: UnsafeBufferPointer(start: rt.mv, count: rt.nvals))
                 }

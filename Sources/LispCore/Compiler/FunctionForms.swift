@@ -136,7 +136,7 @@ extension Compiler {
                 nReq += 1
             case .opt:
                 let (s, initForm, sv) = try parseParam(item, bad)
-                let initCode = initForm.isNil ? nil : try compile(initForm, e, fs, mv: false)
+                let initCode = initForm.isNil ? nil : Op(try compile(initForm, e, fs, mv: false))
                 let slot = try bind(s)
                 let svSlot = try sv.map { (x: Symbol) throws(Unwind) -> Int in try bind(x) }
                 optionals.append(.init(slot: slot, initCode: initCode, suppliedSlot: svSlot))
@@ -156,13 +156,13 @@ extension Compiler {
                     keyword = rt.world.keyword(s.name)
                 }
                 let (s, initForm, sv) = try parseParam(varSpec, bad)
-                let initCode = initForm.isNil ? nil : try compile(initForm, e, fs, mv: false)
+                let initCode = initForm.isNil ? nil : Op(try compile(initForm, e, fs, mv: false))
                 let slot = try bind(s)
                 let svSlot = try sv.map { (x: Symbol) throws(Unwind) -> Int in try bind(x) }
                 keys.append(.init(keyword: keyword, slot: slot, initCode: initCode, suppliedSlot: svSlot))
             case .aux:
                 let (s, initForm, _) = try parseParam(item, bad)
-                let initCode = initForm.isNil ? nil : try compile(initForm, e, fs, mv: false)
+                let initCode = initForm.isNil ? nil : Op(try compile(initForm, e, fs, mv: false))
                 aux.append(.init(slot: try bind(s), initCode: initCode))
             case .done:
                 try bad("parameter after &rest variable")
@@ -231,15 +231,15 @@ extension Compiler {
             bindings.append(b)
             inner = inner.adding(.function(name, b))
         }
-        var makers: [Code] = []
+        var makers: [Op] = []
         for (i, d) in defs.enumerated() {
             let blockName: Value = d.car.asSymbol.map { Value($0) } ?? d.car.cadr
             let (fdecls, fbody) = parseBody(d.cddr, allowDoc: true)
             let declForms = fdecls.isEmpty ? Value.null : list(.cons(.symbol(Sym.declare), listFrom(fdecls)))
             let blockBody = Value.cons(.cons(.symbol(Symbol.cl("BLOCK")), .cons(blockName, fbody)), .null)
             let fullBody = listFrom(declForms.listArray, tail: blockBody)
-            makers.append(try compileClosure(name: d.car, lambdaList: d.cadr, body: fullBody,
-                                             recursive ? inner : env, fs))
+            makers.append(Op(try compileClosure(name: d.car, lambdaList: d.cadr, body: fullBody,
+                                                recursive ? inner : env, fs)))
             _ = i
         }
         let bodyCode = try compileBody(body, addFreeSpecials(decls, inner, bound: []), fs, mv: mv)
@@ -248,7 +248,7 @@ extension Compiler {
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 for s in slots { fp[s] = .null }
                 var fns: [Value] = []
-                for m in makers { fns.append(try m(rt, fp)) }
+                for m in makers { fns.append(try m.run(rt, fp)) }
                 for (i, s) in slots.enumerated() {
                     if case .box(let b) = fp[s] { b.value = fns[i] } else { fp[s] = fns[i] }
                 }
@@ -257,7 +257,7 @@ extension Compiler {
         }
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             var fns: [Value] = []
-            for m in makers { fns.append(try m(rt, fp)) }
+            for m in makers { fns.append(try m.run(rt, fp)) }
             for (i, s) in slots.enumerated() { fp[s] = fns[i] }
             return try bodyCode(rt, fp)
         }

@@ -2,7 +2,7 @@
 extension Compiler {
     func registerSpecialForms() {
         func add(_ name: String, _ f: @escaping SpecialForm) {
-            specialForms[ObjectIdentifier(World.shared.cl.internExternal(name))] = f
+            specialForms[ObjectIdentifier(World.shared.cl.internExternal(name))] = SpecialFormEntry(compile: f)
         }
         add("QUOTE") { c, form, _, _, mv throws(Unwind) in
             try c.checkArgs(form, 1, 1)
@@ -159,9 +159,9 @@ extension Compiler {
         let hasDynamic = steps.contains { if case .dynamic = $0 { return true } else { return false } }
         if !hasDynamic {
             let slots = steps.map { if case .lexical(let s, _) = $0 { return s } else { return 0 } }
-            let inits = steps.map { if case .lexical(_, let c) = $0 { return c } else { return c0 } }
+            let inits = steps.map { if case .lexical(_, let c) = $0 { return Op(c) } else { return Op(c0) } }
             if slots.count == 1 {
-                let s0 = slots[0], i0 = inits[0]
+                let s0 = slots[0], i0 = inits[0].run
                 return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                     fp[s0] = try i0(rt, fp)
                     return try bodyCode(rt, fp)
@@ -169,14 +169,14 @@ extension Compiler {
             }
             if sequential {
                 return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                    for i in 0..<slots.count { fp[slots[i]] = try inits[i](rt, fp) }
+                    for i in 0..<slots.count { fp[slots[i]] = try inits[i].run(rt, fp) }
                     return try bodyCode(rt, fp)
                 }
             }
             // Parallel: lexical slots are fresh, so storing as we go is safe (init forms were
             // compiled in the outer environment and cannot see them).
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                for i in 0..<slots.count { fp[slots[i]] = try inits[i](rt, fp) }
+                for i in 0..<slots.count { fp[slots[i]] = try inits[i].run(rt, fp) }
                 return try bodyCode(rt, fp)
             }
         }
@@ -216,20 +216,20 @@ extension Compiler {
         let args = form.cdr.listArray
         if args.count % 2 != 0 { try rt.signalError(rt.programError("odd number of arguments to SETQ")) }
         if args.isEmpty { return constant(.null, mv: mv) }
-        var codes: [Code] = []
+        var codes: [Op] = []
         var i = 0
         while i < args.count {
             guard let s = args[i].asSymbol else {
                 try rt.signalError(rt.programError("SETQ of a non-symbol \(rt.printString(args[i]))"))
             }
-            codes.append(try compileAssign(s, args[i + 1], env, fs))
+            codes.append(Op(try compileAssign(s, args[i + 1], env, fs)))
             i += 2
         }
-        if codes.count == 1 { return single(codes[0], mv: mv) }
+        if codes.count == 1 { return single(codes[0].run, mv: mv) }
         let all = codes
         return single({ (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             var v: Value = .null
-            for c in all { v = try c(rt, fp) }
+            for c in all { v = try c.run(rt, fp) }
             return v
         }, mv: mv)
     }

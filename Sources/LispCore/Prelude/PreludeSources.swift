@@ -60,32 +60,36 @@ enum PreludeSources {
 
 (defmacro dotimes ((var count &optional result) &body body)
   (let ((n (gensym)) (top (gensym)) (end (gensym)))
-    `(block nil
-       (let ((,n ,count) (,var 0))
-         (declare (ignorable ,var))
-         (tagbody
-           ,top
-           (if (>= ,var ,n) (go ,end))
-           (tagbody ,@body)
-           (setq ,var (1+ ,var))
-           (go ,top)
-           ,end)
-         ,result))))
+    (multiple-value-bind (decls forms) (%split-declarations body)
+      `(block nil
+         (let ((,n ,count) (,var 0))
+           (declare (ignorable ,var))
+           ,@decls
+           (tagbody
+             ,top
+             (if (>= ,var ,n) (go ,end))
+             (tagbody ,@forms)
+             (setq ,var (1+ ,var))
+             (go ,top)
+             ,end)
+           ,result)))))
 
 (defmacro dolist ((var list &optional result) &body body)
   (let ((p (gensym)) (top (gensym)) (end (gensym)))
-    `(block nil
-       (let ((,p ,list) (,var nil))
-         (declare (ignorable ,var))
-         (tagbody
-           ,top
-           (if (endp ,p) (go ,end))
-           (setq ,var (car ,p))
-           (tagbody ,@body)
-           (setq ,p (cdr ,p))
-           (go ,top)
-           ,end)
-         (let ((,var nil)) (declare (ignorable ,var)) ,result)))))
+    (multiple-value-bind (decls forms) (%split-declarations body)
+      `(block nil
+         (let ((,p ,list) (,var nil))
+           (declare (ignorable ,var))
+           ,@decls
+           (tagbody
+             ,top
+             (if (endp ,p) (go ,end))
+             (setq ,var (car ,p))
+             (tagbody ,@forms)
+             (setq ,p (cdr ,p))
+             (go ,top)
+             ,end)
+           (let ((,var nil)) (declare (ignorable ,var)) ,result))))))
 
 (defmacro loop (&rest body)
   (if (every #'consp body)
@@ -192,17 +196,18 @@ enum PreludeSources {
     `(let ,(nreverse lets) ,@(nreverse sets) nil)))
 
 (defmacro shiftf (&rest args)
+  ;; Evaluate every place's subforms, the old value, and all new values first; then store.
   (let* ((places (butlast args))
          (newval (car (last args)))
          (exps (mapcar (lambda (p) (multiple-value-list (get-setf-expansion p))) places))
          (g (gensym)))
     `(let* (,@(mapcan (lambda (e) (mapcar #'list (first e) (second e))) exps)
-            (,g ,(fifth (first exps))))
-       ,@(let ((forms nil))
-           (do ((e exps (cdr e))) ((null e))
-             (let ((next (if (cdr e) (fifth (cadr e)) newval)))
-               (push `(let ((,(car (third (car e))) ,next)) ,(fourth (car e))) forms)))
-           (nreverse forms))
+            (,g ,(fifth (first exps)))
+            ,@(let ((binds nil))
+                (do ((e exps (cdr e))) ((null e))
+                  (push (list (car (third (car e))) (if (cdr e) (fifth (cadr e)) newval)) binds))
+                (nreverse binds)))
+       ,@(mapcar #'fourth exps)
        ,g)))
 
 (defmacro rotatef (&rest places)
@@ -217,11 +222,16 @@ enum PreludeSources {
 
 (defmacro define-modify-macro (name lambda-list function &optional doc)
   (declare (ignore doc))
-  (let ((place (gensym)) (env (gensym))
-        (args (remove-if (lambda (x) (member x lambda-list-keywords))
-                         (mapcar (lambda (x) (if (consp x) (car x) x)) lambda-list))))
+  (let ((place (gensym)) (env (gensym)) (args nil) (rest nil))
+    (do ((l lambda-list (cdr l))) ((null l))
+      (let ((x (car l)))
+        (cond ((eq x '&rest) (setq rest (cadr l)) (setq l (cdr l)))
+              ((member x lambda-list-keywords))
+              (t (push (if (consp x) (car x) x) args)))))
+    (setq args (nreverse args))
     `(defmacro ,name (,place ,@lambda-list &environment ,env)
-       (%modify-macro-expansion ,place ,env ',function (list ,@args)))))
+       (%modify-macro-expansion ,place ,env ',function
+                                ,(if rest `(list* ,@args ,rest) `(list ,@args))))))
 
 (defmacro defsetf (access-fn &rest rest)
   (if (and rest (symbolp (car rest)))
@@ -297,7 +307,9 @@ enum PreludeSources {
              (let ((name (car clause)) (ll (cadr clause)) (rest (cddr clause))
                    (report nil) (interactive nil) (test nil))
                (loop
-                 (cond ((eq (car rest) :report) (setq report (cadr rest) rest (cddr rest)))
+                 ;; An option keyword must be followed by its value (a lone :report is the body).
+                 (cond ((null (cdr rest)) (return))
+                       ((eq (car rest) :report) (setq report (cadr rest) rest (cddr rest)))
                        ((eq (car rest) :interactive) (setq interactive (cadr rest) rest (cddr rest)))
                        ((eq (car rest) :test) (setq test (cadr rest) rest (cddr rest)))
                        (t (return))))
@@ -383,6 +395,59 @@ enum PreludeSources {
      ,(if datum
           `(error ,datum ,@args)
           `(error 'simple-error :format-control "The assertion ~S failed." :format-arguments (list ',test)))))
+
+(defmacro with-condition-restarts (condition-form restarts-form &body body)
+  `(progn ,condition-form ,restarts-form (locally ,@body)))
+"""#),
+        ("30-streams.lisp", #"""
+;;;; Streams and files: with-open-file, formatter.
+
+(defmacro formatter (control)
+  (let ((stream (gensym "STREAM")) (args (gensym "ARGS")))
+    `(lambda (,stream &rest ,args) (sys::%format-tail ,stream ,control ,args))))
+
+(defmacro with-open-file ((var filespec &rest options) &body body)
+  (let ((abort (gensym "ABORT")))
+    `(let ((,var (open ,filespec ,@options)) (,abort t))
+       (unwind-protect
+            (multiple-value-prog1 (progn ,@body) (setq ,abort nil))
+         (when ,var (close ,var :abort ,abort))))))
+
+(defmacro time (form)
+  (let ((tok (gensym "TIME")))
+    `(let ((,tok (sys::%time-start)))
+       (multiple-value-prog1 ,form (sys::%time-report ,tok)))))
+
+(defmacro print-unreadable-object ((object stream &key type identity) &body body)
+  `(sys::%print-unreadable ,object ,stream ,type ,identity
+                           ,(if body `(lambda () ,@body) nil)))
+
+(defmacro with-standard-io-syntax (&body body)
+  `(let ((*package* (find-package "COMMON-LISP-USER"))
+         (*print-array* t) (*print-base* 10) (*print-case* :upcase)
+         (*print-circle* nil) (*print-escape* t) (*print-gensym* t)
+         (*print-length* nil) (*print-level* nil) (*print-lines* nil)
+         (*print-miser-width* nil) (*print-pretty* nil) (*print-radix* nil)
+         (*print-readably* t) (*print-right-margin* nil)
+         (*read-base* 10) (*read-default-float-format* 'single-float)
+         (*read-eval* t) (*read-suppress* nil))
+     ,@body))
+
+(defun y-or-n-p (&optional control &rest args)
+  (sys::%query "y" "n" control args))
+
+(defun yes-or-no-p (&optional control &rest args)
+  (sys::%query "yes" "no" control args))
+"""#),
+        ("40-data.lisp", #"""
+;;;; 40-data.lisp — data library macros: hash-table iteration (CLHS 18).
+(in-package "SYSTEM")
+
+(defmacro with-hash-table-iterator ((name hash-table) &body body)
+  (let ((iter (gensym "ITER")))
+    `(let ((,iter (sys::%hash-table-iterator ,hash-table)))
+       (macrolet ((,name () '(funcall ,iter)))
+         ,@body))))
 """#),
     ]
 }

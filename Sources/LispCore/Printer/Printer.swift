@@ -44,16 +44,29 @@ public final class Printer {
         case .symbol(let s): printSymbol(s)
         case .string(let s): printString(s)
         case .cons(let c): try printList(c)
-        case .vector(let vec): try printVector(vec.activeItems.map { $0 })
+        case .vector(let vec):
+            if case .symbol(let et) = vec.elementType, et.name == "BIT", array || readably {
+                out += "#*"
+                for x in vec.activeItems { if case .fixnum(let b) = x { out += b == 0 ? "0" : "1" } }
+                return
+            }
+            try printVector(vec.activeItems.map { $0 })
         case .bytes(let b): try printVector(b.bytes[0..<b.count].map { .fixnum(Int($0)) })
-        case .function(let f): out += "#<FUNCTION \(Printer(rt: rt, escape: true).render(f.name))>"
+        case .function(let f):
+            if readably { try notReadable(v) }
+            out += "#<FUNCTION \(Printer(rt: rt, escape: true).render(f.name))>"
         case .object(let o):
             if try o.printObject(self) { return }
-            if readably { try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
-                message: "cannot print object readably", slots: ["OBJECT": v])) }
+            if readably { try notReadable(v) }
             out += "#<" + o.printUnreadable() + ">"
         case .box(let b): try print(b.value)
         }
+    }
+
+    func notReadable(_ v: Value) throws(Unwind) -> Never {
+        try rt.signalError(rt.makeCondition(StandardConditions.printNotReadable,
+                                            message: "\(rt.printStringUnreadably(v)) cannot be printed readably.",
+                                            slots: ["OBJECT": v]))
     }
 
     /// Print `v` to a fresh string with these settings (no errors propagate: used for messages).
@@ -84,23 +97,42 @@ public final class Printer {
         out += digits
     }
 
-    static let charNames: [UInt32: String] = [
-        0: "Nul", 7: "Bel", 8: "Backspace", 9: "Tab", 10: "Newline", 11: "Vt", 12: "Page", 13: "Return",
-        27: "Esc", 32: "Space", 127: "Rubout",
+    static let charNames: [String] = [
+        "Nul", "Soh", "Stx", "Etx", "Eot", "Enq", "Ack", "Bel", "Backspace", "Tab", "Newline", "Vt", "Page",
+        "Return", "So", "Si", "Dle", "Dc1", "Dc2", "Dc3", "Dc4", "Nak", "Syn", "Etb", "Can", "Em", "Sub", "Esc",
+        "Fs", "Gs", "Rs", "Us", "Space",
+    ]
+    static let c1Names: [String] = [
+        "C80", "C81", "Break-Permitted", "No-Break-Permitted", "C84", "Next-Line", "Start-Selected-Area",
+        "End-Selected-Area", "Character-Tabulation-Set", "Character-Tabulation-With-Justification",
+        "Line-Tabulation-Set", "Partial-Line-Forward", "Partial-Line-Backward", "Reverse-Linefeed",
+        "Single-Shift-Two", "Single-Shift-Three", "Device-Control-String", "Private-Use-One", "Private-Use-Two",
+        "Set-Transmit-State", "Cancel-Character", "Message-Waiting", "Start-Guarded-Area", "End-Guarded-Area",
+        "Start-String", "C99", "Single-Character-Introducer", "Control-Sequence-Introducer", "String-Terminator",
+        "Operating-System-Command", "Privacy-Message", "Application-Program-Command",
     ]
 
-    /// Name of a character as `char-name` returns it (nil for graphic characters without one).
+    /// Name of a character as SBCL's `char-name` returns it.
     public static func characterName(_ c: Unicode.Scalar) -> String? {
-        if let n = charNames[c.value] { return n }
-        if c.value < 32 { return "^" + String(Character(Unicode.Scalar(c.value + 64)!)) }
-        if c.value >= 128 && c.value < 160 { return "U" + String(c.value, radix: 16, uppercase: true) }
-        return nil
+        let v = c.value
+        if v <= 32 { return charNames[Int(v)] }
+        if v == 127 { return "Rubout" }
+        if v >= 128 && v < 160 { return c1Names[Int(v - 128)] }
+        if let n = c.properties.name, !n.hasPrefix("CJK UNIFIED IDEOGRAPH-"), !n.hasPrefix("TANGUT IDEOGRAPH-"),
+           !n.hasPrefix("KHITAN SMALL SCRIPT CHARACTER-"), !n.hasPrefix("NUSHU CHARACTER-") {
+            return String(n.map { $0 == " " ? "_" : $0 })
+        }
+        return "U" + String(v, radix: 16, uppercase: true)
     }
 
     func printCharacter(_ c: Unicode.Scalar) {
         guard escape else { out.unicodeScalars.append(c); return }
         out += "#\\"
-        if let n = Printer.characterName(c) { out += n } else { out.unicodeScalars.append(c) }
+        // SBCL 2.2.9 prints ASCII graphic characters and Space as themselves, all others by name
+        // (Unicode names for non-ASCII); with *print-readably* every character prints by name.
+        if c.value >= 32 && c.value < 127 && !readably { out.unicodeScalars.append(c) } else {
+            out += CharactersLibrary.charName(c) ?? Printer.characterName(c) ?? String(Character(c))
+        }
     }
 
     func printString(_ s: LispString) {
@@ -148,18 +180,24 @@ public final class Printer {
         switch printCase {
         case "DOWNCASE": return name.lowercased()
         case "CAPITALIZE":
-            var r = ""
+            // Lowercase characters stay as they are; uppercase ones are capitalized per word.
+            var r = String.UnicodeScalarView()
             var startWord = true
-            for ch in name {
-                if ch.isLetter || ch.isNumber {
-                    r += startWord ? String(ch).uppercased() : String(ch).lowercased()
+            for ch in name.unicodeScalars {
+                let alnum = ch.properties.isAlphabetic || (ch.value >= 48 && ch.value <= 57)
+                if alnum {
+                    if ch.properties.isUppercase && !startWord {
+                        r.append(contentsOf: String(ch).lowercased().unicodeScalars)
+                    } else {
+                        r.append(ch)
+                    }
                     startWord = false
                 } else {
                     r.append(ch)
                     startWord = true
                 }
             }
-            return r
+            return String(r)
         default: return name
         }
     }
@@ -169,7 +207,6 @@ public final class Printer {
         for c in name.unicodeScalars {
             switch c {
             case " ", "\t", "\n", "\r", "(", ")", "'", "\"", ";", "`", ",", "|", "\\", ":", "#":
-                if c == "#" && name.unicodeScalars.first != "#" { continue }
                 return true
             default:
                 if c.properties.isLowercase { return true }
@@ -206,9 +243,12 @@ public final class Printer {
         out += "("
         var p: Value = .cons(c)
         var n = 0
+        // SBCL's pretty printer shows an empty lambda list / binding list as ().
+        let emptyListAt = Printer.emptyListPosition(c.car)
         while case .cons(let cell) = p {
             if n > 0 { out += " " }
             if let len = length, n >= len { out += "..."; out += ")"; return }
+            if n == emptyListAt, cell.car.isNil { out += "()"; n += 1; p = cell.cdr; continue }
             try print(cell.car)
             n += 1
             p = cell.cdr
@@ -218,6 +258,16 @@ public final class Printer {
             try print(p)
         }
         out += ")"
+    }
+
+    /// Position of the lambda list (or binding list) in forms SBCL pretty-prints with `()`.
+    static func emptyListPosition(_ head: Value) -> Int? {
+        guard case .symbol(let s) = head, s.package === World.shared.cl else { return nil }
+        switch s.name {
+        case "DEFUN", "DEFMACRO", "DEFGENERIC", "DEFMETHOD", "DESTRUCTURING-BIND": return 2
+        case "LAMBDA", "LET", "LET*", "FLET", "LABELS", "MACROLET", "SYMBOL-MACROLET", "MULTIPLE-VALUE-BIND": return 1
+        default: return nil
+        }
     }
 
     func printVector(_ items: [Value]) throws(Unwind) {
@@ -241,6 +291,12 @@ public final class Printer {
 extension Runtime {
     /// `prin1-to-string` with the current print settings (never signals: for messages).
     public func printString(_ v: Value) -> String { Printer(rt: self, escape: true).render(v) }
+    /// `prin1` output with `*print-readably*` off (for error messages about unreadable objects).
+    public func printStringUnreadably(_ v: Value) -> String {
+        let p = Printer(rt: self, escape: true)
+        p.readably = false
+        return p.render(v)
+    }
     /// `princ-to-string` (never signals).
     public func princString(_ v: Value) -> String { Printer(rt: self, escape: false).render(v) }
 }

@@ -119,7 +119,6 @@ public final class Reader {
         switch c {
         case "(": return try readList()
         case ")":
-            if topLevel { return nil }  // stray ) at top level is ignored, as SBCL warns and skips
             try readerError("unmatched close parenthesis")
         case "'": return list(.symbol(Sym.quote), try readRequired("after '"))
         case "`": return list(.symbol(Sym.quasiquote), try readRequired("after `"))
@@ -315,7 +314,8 @@ public final class Reader {
             if !num.isEmpty, !den.isEmpty, num.allSatisfy({ digitVal($0, base) != nil }),
                den.allSatisfy({ digitVal($0, base) != nil }) {
                 guard let n = integerValue(String(decoding: num, as: UTF8.self), base: base, negative: negative),
-                      let d = integerValue(String(decoding: den, as: UTF8.self), base: base, negative: false)
+                      let d = integerValue(String(decoding: den, as: UTF8.self), base: base, negative: false),
+                      !d.isZeroInteger
                 else { return nil }
                 return Numeric.makeRatio(n, d)
             }
@@ -373,8 +373,9 @@ public final class Reader {
     func readDispatch() throws(Unwind) -> Value? {
         var arg: Int? = nil
         var c = try src.next()
-        while let d = c, let v = d.properties.numericType != nil ? Int(String(d)) : nil, d.isASCII {
-            arg = (arg ?? 0) * 10 + v
+        while let d = c, d.isASCII, let v = Int(String(d)) {
+            // Saturate: absurd numeric arguments are rejected by the dispatch functions below.
+            arg = min((arg ?? 0), 1 << 40) * 10 + v
             c = try src.next()
         }
         guard let ch = c else { try eofError("after #") }
@@ -385,6 +386,7 @@ public final class Reader {
             let items = try readList()
             if suppress { return .null }
             var arr = items.listArray
+            if let n = arg, n > 1 << 24 { try readerError("vector length \(n) in #\(n)( is too large") }
             if let n = arg, n > arr.count {
                 arr.append(contentsOf: repeatElement(arr.last ?? .null, count: n - arr.count))
             }
@@ -443,6 +445,14 @@ public final class Reader {
             if suppress { return .null }
             guard case .cons = form, let maker = rt.structReaderHook else { try readerError("bad #S syntax") }
             return try maker(form)
+        case "C", "c":
+            let parts = try readRequired("after #C")
+            if suppress { return .null }
+            let items = parts.listArray
+            guard items.count == 2, let z = Numeric.makeComplex(items[0], items[1]) else {
+                try readerError("bad complex number syntax #C\(rt.printString(parts))")
+            }
+            return z
         case "P", "p":
             let s = try readRequired("after #P")
             return s
@@ -528,7 +538,7 @@ public final class Reader {
         if suppress { return .null }
         if s.count == 1 { return .character(first) }
         let name = String(s)
-        if let c = Reader.characterNamed(name) { return .character(c) }
+        if let c = Reader.characterNamed(name) ?? CharactersLibrary.nameChar(name) { return .character(c) }
         try readerError("unrecognized character name: \(name)")
     }
 
@@ -553,6 +563,10 @@ public final class Reader {
 }
 
 extension Value {
+    var isZeroInteger: Bool {
+        if case .fixnum(0) = self { return true }
+        return false
+    }
     var isRationalValue: Bool {
         switch self {
         case .fixnum, .bignum, .ratio: return true

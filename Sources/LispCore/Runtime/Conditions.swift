@@ -68,6 +68,13 @@ public final class LispCondition: LispObject {
         return .null
     }
     public func isA(_ c: ConditionClass) -> Bool { cls.isSubclass(of: c) }
+
+    /// `princ` of a condition prints its report (CLHS 9.1.3); `prin1` the unreadable form.
+    public override func printObject(_ p: Printer) throws(Unwind) -> Bool {
+        if p.escape || p.readably { return false }
+        p.out += try p.rt.conditionReport(self)
+        return true
+    }
 }
 
 /// A handler established by `handler-bind`.
@@ -92,6 +99,21 @@ public final class Restart: LispObject {
         self.function = function
     }
     public override var typeName: String { "RESTART" }
+
+    /// `princ` of a restart prints its report (a string, or a function of a stream).
+    public override func printObject(_ p: Printer) throws(Unwind) -> Bool {
+        if p.escape || p.readably { return false }
+        switch report {
+        case .string(let s): p.out += s.string
+        case .function(let f):
+            let out = StringOutputStream()
+            _ = try p.rt.funcall(f, .object(out))
+            p.out += out.contents
+        default:
+            p.out += name.asSymbol.map { p.rt.printString(Value($0)) } ?? "RESTART"
+        }
+        return true
+    }
     public override func printUnreadable() -> String {
         "RESTART \(name.asSymbol?.name ?? "NIL")"
     }

@@ -31,8 +31,8 @@ extension Runtime {
                 return last
             case "EVAL-WHEN":
                 let situations = c.cdr.car.listArray.compactMap { $0.asSymbol?.name }
-                guard situations.contains("EXECUTE") || situations.contains("EVAL") || situations.contains("LOAD-TOPLEVEL")
-                        || situations.contains("LOAD") else { nvals = 1; return .null }
+                // Loading source processes top-level forms in :execute mode (CLHS 3.2.3.1).
+                guard situations.contains("EXECUTE") || situations.contains("EVAL") else { nvals = 1; return .null }
                 var last: Value = .null
                 nvals = 1
                 for f in c.cdr.cdr.listElements { last = try evalTopLevel(f) }

@@ -11,6 +11,9 @@ public final class Runtime {
     // MARK: value stack
     public let stackBase: UnsafeMutablePointer<Value>
     public let stackEnd: UnsafeMutablePointer<Value>
+    /// Where frames may grow to; lowered below `stackEnd` to keep a reserve for handlers.
+    public var stackLimit: UnsafeMutablePointer<Value>
+    var inStackReserve = false
     public var sp: UnsafeMutablePointer<Value>
     let stackCapacity: Int
 
@@ -24,8 +27,9 @@ public final class Runtime {
     // MARK: dynamic state
     public var depth = 0
     public var maxDepth: Int
-    /// Functions currently being called, indexed by depth (for backtraces).
-    public var callStack: [LispFunction?]
+    /// Functions currently being called, indexed by depth (for backtraces). Unmanaged: the
+    /// caller's frame keeps each function alive while it runs, so no retain per call.
+    public let callStack: UnsafeMutablePointer<Unmanaged<LispFunction>?>
     var nextDynamicID = 1
     /// Active `catch` tags, innermost last.
     public var catchTags: [Value] = []
@@ -60,11 +64,13 @@ public final class Runtime {
         stackBase = .allocate(capacity: stackSize)
         stackBase.initialize(repeating: .null, count: stackSize)
         stackEnd = stackBase + (stackSize - 64)
+        stackLimit = stackBase + (stackSize - 65536)
         sp = stackBase
         mv = .allocate(capacity: Runtime.multipleValuesLimit)
         mv.initialize(repeating: .null, count: Runtime.multipleValuesLimit)
         self.maxDepth = maxDepth
-        callStack = [LispFunction?](repeating: nil, count: maxDepth + 2)
+        callStack = .allocate(capacity: maxDepth + 2)
+        callStack.initialize(repeating: nil, count: maxDepth + 2)
         debuggerHook = { rt, c throws(Unwind) in
             rt.reportUnhandled(c)
             throw .abortToToplevel
@@ -116,7 +122,7 @@ public final class Runtime {
     /// Call `fn` with arguments taken from a Swift array.
     public func apply(_ fn: LispFunction, _ args: [Value]) throws(Unwind) -> Value {
         let base = sp
-        if base + args.count >= stackEnd { try stackExhausted() }
+        if base + args.count >= stackLimit { try stackExhausted() }
         for (i, a) in args.enumerated() { base[i] = a }
         sp = base + args.count
         defer { sp = base }
@@ -158,6 +164,7 @@ public final class Runtime {
     /// Invoke `fn` on `argc` arguments already stored at `base` (which must be `sp`-relative
     /// scratch space: the callee's frame starts there). Leaves `nvals` valid.
     public func invoke(_ fn: LispFunction, _ base: Frame, _ argc: Int) throws(Unwind) -> Value {
+        if let lam = fn.lambda { return try lam.invoke(self, fn, fn.captures, base, argc) }
         switch fn.kind {
         case .lambda(let lam, let captures):
             return try lam.invoke(self, fn, captures, base, argc)
@@ -188,9 +195,23 @@ public final class Runtime {
         try signalError(programError("invalid number of arguments to \(printString(fn.name)): \(argc)"))
     }
 
+    /// Signal `storage-condition` for runaway recursion. Handlers need stack to run on, so the
+    /// limits are relaxed by a reserve while the condition is being signalled (as SBCL does with
+    /// its guard page), and restored when the signal unwinds.
     public func stackExhausted() throws(Unwind) -> Never {
-        try signalError(makeCondition(StandardConditions.storageCondition,
-                                      message: "Control stack exhausted (deep recursion)"))
+        if inStackReserve { throw .abortToToplevel }
+        inStackReserve = true
+        let savedMax = maxDepth
+        maxDepth += 2000
+        let savedEnd = stackLimit
+        stackLimit = stackEnd
+        defer {
+            maxDepth = savedMax
+            stackLimit = savedEnd
+            inStackReserve = false
+        }
+        try signalError(makeCondition(StandardConditions.simpleStorageCondition,
+                                      message: "Control stack exhausted (no more space for function call frames)."))
     }
 
     /// Interrupt / poll check at call entry and loop back-edges.
@@ -223,7 +244,7 @@ public final class Runtime {
         var out: [String] = []
         var d = depth
         while d > 0 && out.count < limit {
-            if let f = callStack[d] { out.append(printString(f.name)) }
+            if let f = callStack[d] { out.append(printString(f.takeUnretainedValue().name)) }
             d -= 1
         }
         return out

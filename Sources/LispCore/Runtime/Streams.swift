@@ -7,8 +7,12 @@ open class LispStream: LispObject {
     open var isInput: Bool { false }
     open var isOutput: Bool { false }
     public var isOpen = true
+    public var storedColumn = 0
     /// Current output column, for `fresh-line` and `~&`.
-    public var column = 0
+    open var column: Int {
+        get { storedColumn }
+        set { storedColumn = newValue }
+    }
     /// Element type as a type specifier (CHARACTER or (UNSIGNED-BYTE 8)).
     open var elementType: Value { Value(World.shared.cl.internExternal("CHARACTER")) }
 
@@ -25,9 +29,9 @@ open class LispStream: LispObject {
     /// Track the column after writing `s`.
     @inline(__always) public func advanceColumn(_ s: String) {
         if let nl = s.unicodeScalars.lastIndex(of: "\n") {
-            column = s.unicodeScalars.distance(from: nl, to: s.unicodeScalars.endIndex) - 1
+            storedColumn = s.unicodeScalars.distance(from: nl, to: s.unicodeScalars.endIndex) - 1
         } else {
-            column += s.unicodeScalars.count
+            storedColumn += s.unicodeScalars.count
         }
     }
 
@@ -45,6 +49,12 @@ open class LispStream: LispObject {
     open func readByte() throws(Unwind) -> UInt8? { nil }
     open func clearInput() {}
     open func close() { isOpen = false }
+    /// `file-position`: nil when the stream has no notion of position.
+    open func filePosition() -> Int? { nil }
+    /// Set the position; false when impossible.
+    open func setFilePosition(_ p: Int) -> Bool { false }
+    /// `file-length`: nil when unknown.
+    open func fileLength() -> Int? { nil }
 }
 
 /// `make-string-output-stream` / `with-output-to-string`.
@@ -56,22 +66,24 @@ public final class StringOutputStream: LispStream {
     public init(target: LispString) { self.target = target }
     public override var isOutput: Bool { true }
     public override var typeName: String { "STRING-OUTPUT-STREAM" }
+    public override var typePackage: String { "SYSTEM" }
     public override var supertypeNames: [String] { ["STRING-STREAM", "STREAM"] }
 
     public override func writeChar(_ c: Unicode.Scalar) {
         if let t = target { t.append(c) } else { buffer.append(c) }
-        if c == "\n" { column = 0 } else { column += 1 }
+        if c == "\n" { storedColumn = 0 } else { storedColumn += 1 }
     }
     public override func writeString(_ s: String) {
         if let t = target { t.append(contentsOf: s) } else { buffer.append(contentsOf: s.unicodeScalars) }
         advanceColumn(s)
     }
     public var contents: String { String(buffer) }
+    public override func filePosition() -> Int? { target?.count ?? buffer.count }
     /// `get-output-stream-string`: return and clear.
     public func take() -> String {
         let s = String(buffer)
         buffer = String.UnicodeScalarView()
-        column = 0
+        storedColumn = 0
         return s
     }
 }
@@ -88,6 +100,7 @@ public final class StringInputStream: LispStream {
     }
     public override var isInput: Bool { true }
     public override var typeName: String { "STRING-INPUT-STREAM" }
+    public override var typePackage: String { "SYSTEM" }
     public override var supertypeNames: [String] { ["STRING-STREAM", "STREAM"] }
     public override func readChar() -> Unicode.Scalar? {
         guard position < end else { return nil }
@@ -97,6 +110,12 @@ public final class StringInputStream: LispStream {
     public override func unreadChar(_ c: Unicode.Scalar) { if position > 0 { position -= 1 } }
     public override func peekChar() -> Unicode.Scalar? { position < end ? chars[position] : nil }
     public override func listen() -> Bool { position < end }
+    public override func filePosition() -> Int? { position }
+    public override func setFilePosition(_ p: Int) -> Bool {
+        guard p >= 0, p <= end else { return false }
+        position = p
+        return true
+    }
 }
 
 /// A buffered stream over a file descriptor (stdin, stdout, stderr, files).
@@ -128,6 +147,7 @@ public final class FDStream: LispStream {
     public override var isInput: Bool { input }
     public override var isOutput: Bool { output }
     public override var typeName: String { "FD-STREAM" }
+    public override var typePackage: String { "SYSTEM" }
     public override var supertypeNames: [String] { ["FILE-STREAM", "STREAM"] }
     public override var elementType: Value {
         binary ? list(.symbol(World.shared.cl.internExternal("UNSIGNED-BYTE")), .fixnum(8))
@@ -142,10 +162,10 @@ public final class FDStream: LispStream {
             outBuf.append(contentsOf: Array(String(Character(c)).utf8))
         }
         if c == "\n" {
-            column = 0
+            storedColumn = 0
             if lineBuffered { finishOutput() }
         } else {
-            column += 1
+            storedColumn += 1
         }
         if outBuf.count >= 65536 { finishOutput() }
     }
@@ -245,6 +265,368 @@ public final class FDStream: LispStream {
     public override func close() {
         finishOutput()
         if fd > 2 { Glibc.close(fd) }
+        isOpen = false
+    }
+}
+
+// MARK: - composite streams
+
+/// `make-broadcast-stream`: output goes to every component.
+public final class BroadcastStream: LispStream {
+    public let streams: [LispStream]
+    public init(_ streams: [LispStream]) { self.streams = streams }
+    public override var isOutput: Bool { true }
+    public override var typeName: String { "BROADCAST-STREAM" }
+    public override var supertypeNames: [String] { ["STREAM"] }
+    public override var column: Int {
+        get { streams.last?.column ?? storedColumn }
+        set { storedColumn = newValue }
+    }
+    public override func writeChar(_ c: Unicode.Scalar) { for s in streams { s.writeChar(c) } }
+    public override func writeString(_ s: String) { for st in streams { st.writeString(s) } }
+    public override func writeByte(_ b: UInt8) throws(Unwind) { for s in streams { try s.writeByte(b) } }
+    public override func finishOutput() { for s in streams { s.finishOutput() } }
+    public override func filePosition() -> Int? { streams.last?.filePosition() ?? 0 }
+    public override func fileLength() -> Int? { streams.last?.fileLength() ?? 0 }
+}
+
+/// `make-synonym-stream`: every operation goes to the current value of a special variable.
+public final class SynonymStream: LispStream {
+    public let symbol: Symbol
+    public init(_ symbol: Symbol) { self.symbol = symbol }
+    var target: LispStream? {
+        if case .object(let o)? = symbol.value, let s = o as? LispStream { return s }
+        return nil
+    }
+    public override var isInput: Bool { target?.isInput ?? false }
+    public override var isOutput: Bool { target?.isOutput ?? false }
+    public override var elementType: Value { target?.elementType ?? super.elementType }
+    public override var typeName: String { "SYNONYM-STREAM" }
+    public override var supertypeNames: [String] { ["STREAM"] }
+    public override func printUnreadable() -> String { "SYNONYM-STREAM :SYMBOL \(symbol.name)" }
+    public override var column: Int {
+        get { target?.column ?? 0 }
+        set { target?.column = newValue }
+    }
+    public override func writeChar(_ c: Unicode.Scalar) { target?.writeChar(c) }
+    public override func writeString(_ s: String) { target?.writeString(s) }
+    public override func writeByte(_ b: UInt8) throws(Unwind) { try target?.writeByte(b) }
+    public override func finishOutput() { target?.finishOutput() }
+    public override func readChar() throws(Unwind) -> Unicode.Scalar? { try target?.readChar() }
+    public override func unreadChar(_ c: Unicode.Scalar) { target?.unreadChar(c) }
+    public override func peekChar() throws(Unwind) -> Unicode.Scalar? { try target?.peekChar() }
+    public override func listen() -> Bool { target?.listen() ?? false }
+    public override func readByte() throws(Unwind) -> UInt8? { try target?.readByte() }
+    public override func clearInput() { target?.clearInput() }
+    public override func filePosition() -> Int? { target?.filePosition() }
+    public override func setFilePosition(_ p: Int) -> Bool { target?.setFilePosition(p) ?? false }
+    public override func fileLength() -> Int? { target?.fileLength() }
+}
+
+/// `make-echo-stream`: input read from `input` is echoed to `output`.
+public final class EchoStream: LispStream {
+    public let input: LispStream
+    public let output: LispStream
+    var unread: [Unicode.Scalar] = []
+    public init(input: LispStream, output: LispStream) { self.input = input; self.output = output }
+    public override var isInput: Bool { true }
+    public override var isOutput: Bool { true }
+    public override var typeName: String { "ECHO-STREAM" }
+    public override var supertypeNames: [String] { ["STREAM"] }
+    public override var column: Int {
+        get { output.column }
+        set { output.column = newValue }
+    }
+    public override func writeChar(_ c: Unicode.Scalar) { output.writeChar(c) }
+    public override func writeString(_ s: String) { output.writeString(s) }
+    public override func writeByte(_ b: UInt8) throws(Unwind) { try output.writeByte(b) }
+    public override func finishOutput() { output.finishOutput() }
+    public override func readChar() throws(Unwind) -> Unicode.Scalar? {
+        if let c = unread.popLast() { return c }
+        guard let c = try input.readChar() else { return nil }
+        output.writeChar(c)
+        return c
+    }
+    public override func unreadChar(_ c: Unicode.Scalar) { unread.append(c) }
+    public override func peekChar() throws(Unwind) -> Unicode.Scalar? {
+        if let c = unread.last { return c }
+        return try input.peekChar()
+    }
+    public override func listen() -> Bool { !unread.isEmpty || input.listen() }
+    public override func readByte() throws(Unwind) -> UInt8? {
+        guard let b = try input.readByte() else { return nil }
+        try output.writeByte(b)
+        return b
+    }
+}
+
+/// `make-concatenated-stream`: reads from each component in turn.
+public final class ConcatenatedStream: LispStream {
+    public var streams: [LispStream]
+    public init(_ streams: [LispStream]) { self.streams = streams }
+    public override var isInput: Bool { true }
+    public override var typeName: String { "CONCATENATED-STREAM" }
+    public override var supertypeNames: [String] { ["STREAM"] }
+    public override func readChar() throws(Unwind) -> Unicode.Scalar? {
+        while let s = streams.first {
+            if let c = try s.readChar() { return c }
+            streams.removeFirst()
+        }
+        return nil
+    }
+    public override func unreadChar(_ c: Unicode.Scalar) { streams.first?.unreadChar(c) }
+    public override func peekChar() throws(Unwind) -> Unicode.Scalar? {
+        while let s = streams.first {
+            if let c = try s.peekChar() { return c }
+            streams.removeFirst()
+        }
+        return nil
+    }
+    public override func listen() -> Bool {
+        while let s = streams.first {
+            if s.listen() { return true }
+            if s is StringInputStream { streams.removeFirst(); continue }
+            return false
+        }
+        return false
+    }
+    public override func readByte() throws(Unwind) -> UInt8? {
+        while let s = streams.first {
+            if let b = try s.readByte() { return b }
+            streams.removeFirst()
+        }
+        return nil
+    }
+}
+
+// MARK: - file streams
+
+/// Character encodings for file streams and the EXTERNAL-FORMAT package.
+public enum CharEncoding {
+    case utf8, latin1, ascii
+
+    /// Encode, substituting `?` for unencodable characters when `replacement` is given, else nil.
+    public func encode(_ s: some Sequence<Unicode.Scalar>, replacement: UInt8? = UInt8(ascii: "?")) -> [UInt8]? {
+        var out: [UInt8] = []
+        for c in s {
+            switch self {
+            case .utf8:
+                let v = c.value
+                if v < 0x80 { out.append(UInt8(v)) }
+                else if v < 0x800 { out.append(UInt8(0xC0 | (v >> 6))); out.append(UInt8(0x80 | (v & 0x3F))) }
+                else if v < 0x10000 {
+                    out.append(UInt8(0xE0 | (v >> 12))); out.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
+                    out.append(UInt8(0x80 | (v & 0x3F)))
+                } else {
+                    out.append(UInt8(0xF0 | (v >> 18))); out.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
+                    out.append(UInt8(0x80 | ((v >> 6) & 0x3F))); out.append(UInt8(0x80 | (v & 0x3F)))
+                }
+            case .latin1, .ascii:
+                let limit: UInt32 = self == .ascii ? 128 : 256
+                if c.value < limit { out.append(UInt8(c.value)) }
+                else if let r = replacement { out.append(r) } else { return nil }
+            }
+        }
+        return out
+    }
+
+    /// Decode bytes; invalid UTF-8 becomes U+FFFD (or nil without `lenient`).
+    public func decode(_ b: ArraySlice<UInt8>, lenient: Bool = true) -> [Unicode.Scalar]? {
+        var out: [Unicode.Scalar] = []
+        out.reserveCapacity(b.count)
+        switch self {
+        case .latin1:
+            for x in b { out.append(Unicode.Scalar(x)) }
+        case .ascii:
+            for x in b {
+                if x < 128 { out.append(Unicode.Scalar(x)) } else if lenient { out.append("\u{FFFD}") } else { return nil }
+            }
+        case .utf8:
+            var i = b.startIndex
+            while i < b.endIndex {
+                let b0 = b[i]
+                if b0 < 0x80 { out.append(Unicode.Scalar(b0)); i += 1; continue }
+                var need = 0
+                var cp: UInt32 = 0
+                if b0 & 0xE0 == 0xC0 { need = 1; cp = UInt32(b0 & 0x1F) }
+                else if b0 & 0xF0 == 0xE0 { need = 2; cp = UInt32(b0 & 0x0F) }
+                else if b0 & 0xF8 == 0xF0 { need = 3; cp = UInt32(b0 & 0x07) }
+                else { if !lenient { return nil }; out.append("\u{FFFD}"); i += 1; continue }
+                var ok = i + need < b.endIndex
+                if ok {
+                    for k in 1...need {
+                        let x = b[i + k]
+                        if x & 0xC0 != 0x80 { ok = false; break }
+                        cp = cp << 6 | UInt32(x & 0x3F)
+                    }
+                }
+                let minCp: UInt32 = need == 1 ? 0x80 : (need == 2 ? 0x800 : 0x10000)
+                if ok, cp >= minCp, let sc = Unicode.Scalar(cp) { out.append(sc); i += need + 1 }
+                else { if !lenient { return nil }; out.append("\u{FFFD}"); i += 1 }
+            }
+        }
+        return out
+    }
+}
+
+/// A stream on an open file (`open`, `with-open-file`): buffered, positionable, character
+/// (UTF-8 / Latin-1 / ASCII) or binary ((unsigned-byte 8)).
+public final class FileStream: LispStream {
+    public let fd: Int32
+    public let path: String
+    let input: Bool
+    let output: Bool
+    public let binary: Bool
+    public let encoding: CharEncoding
+    var outBuf: [UInt8] = []
+    var inBuf: [UInt8] = []
+    var inPos = 0
+    var pushback: [(Unicode.Scalar, Int)] = []   // char and its byte length
+    /// Byte position of the start of inBuf in the file (valid when inBuf is non-empty).
+    var inBase = 0
+
+    public init(fd: Int32, path: String, input: Bool, output: Bool, binary: Bool, encoding: CharEncoding) {
+        self.fd = fd
+        self.path = path
+        self.input = input
+        self.output = output
+        self.binary = binary
+        self.encoding = encoding
+    }
+
+    public override var isInput: Bool { input }
+    public override var isOutput: Bool { output }
+    public override var typeName: String { "FD-STREAM" }
+    public override var typePackage: String { "SYSTEM" }
+    public override var supertypeNames: [String] { ["FILE-STREAM", "STREAM"] }
+    public override var elementType: Value {
+        binary ? list(.symbol(World.shared.cl.internExternal("UNSIGNED-BYTE")), .fixnum(8))
+            : Value(World.shared.cl.internExternal("CHARACTER"))
+    }
+    public override func printUnreadable() -> String { "FD-STREAM for \"file \(path)\"" }
+
+    /// Discard read-ahead so the OS position equals the logical position.
+    func syncForWrite() {
+        if !inBuf.isEmpty || !pushback.isEmpty {
+            let pos = logicalInputPosition()
+            inBuf.removeAll(); inPos = 0; pushback.removeAll()
+            lseek(fd, off_t(pos), SEEK_SET)
+        }
+    }
+    func logicalInputPosition() -> Int {
+        let pb = pushback.reduce(0) { $0 + $1.1 }
+        if inBuf.isEmpty { return Int(lseek(fd, 0, SEEK_CUR)) - pb }
+        return inBase + inPos - pb
+    }
+
+    public override func writeChar(_ c: Unicode.Scalar) {
+        syncForWrite()
+        if c.value < 0x80 { outBuf.append(UInt8(c.value)) }
+        else { outBuf.append(contentsOf: encoding.encode(CollectionOfOne(c))!) }
+        if c == "\n" { storedColumn = 0 } else { storedColumn += 1 }
+        if outBuf.count >= 65536 { finishOutput() }
+    }
+    public override func writeString(_ s: String) {
+        syncForWrite()
+        if encoding == .utf8 { outBuf.append(contentsOf: s.utf8) }
+        else { outBuf.append(contentsOf: encoding.encode(s.unicodeScalars)!) }
+        advanceColumn(s)
+        if outBuf.count >= 65536 { finishOutput() }
+    }
+    public override func writeByte(_ b: UInt8) throws(Unwind) {
+        syncForWrite()
+        outBuf.append(b)
+        if outBuf.count >= 65536 { finishOutput() }
+    }
+    public override func finishOutput() {
+        var off = 0
+        while off < outBuf.count {
+            let n = outBuf.withUnsafeBytes { p in Glibc.write(fd, p.baseAddress! + off, p.count - off) }
+            if n < 0 { if errno == EINTR { continue }; break }
+            off += n
+        }
+        outBuf.removeAll(keepingCapacity: true)
+    }
+
+    func fill() -> Bool {
+        if !outBuf.isEmpty { finishOutput() }
+        inBase = Int(lseek(fd, 0, SEEK_CUR))
+        inBuf.removeAll(keepingCapacity: true)
+        inPos = 0
+        var tmp = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = tmp.withUnsafeMutableBytes { p in Glibc.read(fd, p.baseAddress!, p.count) }
+            if n < 0 { if errno == EINTR { continue }; return false }
+            if n == 0 { return false }
+            inBuf.append(contentsOf: tmp[0..<n])
+            return true
+        }
+    }
+    public override func readByte() -> UInt8? {
+        if inPos >= inBuf.count && !fill() { return nil }
+        inPos += 1
+        return inBuf[inPos - 1]
+    }
+    public override func readChar() -> Unicode.Scalar? {
+        if let (c, _) = pushback.popLast() { return c }
+        return readCharRaw()?.0
+    }
+    func readCharRaw() -> (Unicode.Scalar, Int)? {
+        guard let b0 = readByte() else { return nil }
+        if b0 < 0x80 { return (Unicode.Scalar(b0), 1) }
+        switch encoding {
+        case .latin1: return (Unicode.Scalar(b0), 1)
+        case .ascii: return ("\u{FFFD}", 1)
+        case .utf8:
+            var need = 0
+            var cp: UInt32 = 0
+            if b0 & 0xE0 == 0xC0 { need = 1; cp = UInt32(b0 & 0x1F) }
+            else if b0 & 0xF0 == 0xE0 { need = 2; cp = UInt32(b0 & 0x0F) }
+            else if b0 & 0xF8 == 0xF0 { need = 3; cp = UInt32(b0 & 0x07) }
+            else { return ("\u{FFFD}", 1) }
+            for k in 0..<need {
+                guard let b = readByte() else { return ("\u{FFFD}", k + 1) }
+                if b & 0xC0 != 0x80 { inPos -= 1; return ("\u{FFFD}", k + 1) }
+                cp = cp << 6 | UInt32(b & 0x3F)
+            }
+            return (Unicode.Scalar(cp) ?? "\u{FFFD}", need + 1)
+        }
+    }
+    public override func unreadChar(_ c: Unicode.Scalar) {
+        let len = c.value < 0x80 || encoding != .utf8 ? 1 : String(Character(c)).utf8.count
+        pushback.append((c, len))
+    }
+    public override func peekChar() -> Unicode.Scalar? {
+        if let (c, _) = pushback.last { return c }
+        guard let (c, n) = readCharRaw() else { return nil }
+        pushback.append((c, n))
+        return c
+    }
+    public override func listen() -> Bool {
+        if !pushback.isEmpty || inPos < inBuf.count { return true }
+        return fill()
+    }
+    public override func clearInput() {}
+
+    public override func filePosition() -> Int? {
+        if !outBuf.isEmpty { return Int(lseek(fd, 0, SEEK_CUR)) + outBuf.count }
+        return logicalInputPosition()
+    }
+    public override func setFilePosition(_ p: Int) -> Bool {
+        finishOutput()
+        inBuf.removeAll(); inPos = 0; pushback.removeAll()
+        return lseek(fd, off_t(p), SEEK_SET) >= 0
+    }
+    public override func fileLength() -> Int? {
+        finishOutput()
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        return Int(st.st_size)
+    }
+    public override func close() {
+        guard isOpen else { return }
+        finishOutput()
+        if fd >= 0 { Glibc.close(fd) }
         isOpen = false
     }
 }

@@ -13,6 +13,9 @@ extension Runtime {
         case .null: return false
         case .cons(let c):
             guard let head = c.car.asSymbol else { try badType(spec) }
+            var tail = c.cdr
+            while case .cons(let t) = tail { tail = t.cdr }
+            if !tail.isNil { try badType(spec) }
             let args = c.cdr.listArray
             return try typepCompound(v, head, args, spec)
         case .object(let o):
@@ -91,7 +94,11 @@ extension Runtime {
             if case .string(let s) = v { return s.isBase && s.fillPointer == nil && !s.adjustable }
             return false
         case "VECTOR":
-            switch v { case .vector, .string, .bytes: return true; default: return false }
+            switch v {
+            case .vector, .string, .bytes: return true
+            case .object(let o): if let a = o as? LispArray { return a.dimensions.count == 1 }; return false
+            default: return false
+            }
         case "SIMPLE-VECTOR": if case .vector(let x) = v { return x.isSimple }; return false
         case "BIT-VECTOR", "SIMPLE-BIT-VECTOR":
             if case .vector(let x) = v, x.elementType.asSymbol?.name == "BIT" { return true }
@@ -102,7 +109,7 @@ extension Runtime {
             case .vector(let x): return x.fillPointer == nil && !x.adjustable
             case .string(let s): return s.fillPointer == nil && !s.adjustable
             case .bytes(let b): return b.fillPointer == nil && !b.adjustable
-            case .object(let o): if let a = o as? LispArray { return !a.adjustable }; return false
+            case .object(let o): if let a = o as? LispArray { return !a.adjustable && a.displacedOffset == nil }; return false
             default: return false
             }
         case "SEQUENCE":
@@ -218,18 +225,59 @@ extension Runtime {
     /// The upgraded array element type for a requested element type.
     public func upgradedElementType(_ et: Value) throws(Unwind) -> Value {
         let cl = world.cl
+        func sym(_ n: String) -> Value { .symbol(cl.internExternal(n)) }
+        var et = et
+        for _ in 0..<20 {
+            if let s = et.asSymbol, !et.isNil, let e = TypeRegistry.shared.deftypes[s] { et = try funcall(e, .null); continue }
+            if case .cons(let c) = et, let s = c.car.asSymbol, let e = TypeRegistry.shared.deftypes[s] { et = try funcall(e, c.cdr); continue }
+            break
+        }
         if let s = et.asSymbol {
             switch s.name {
-            case "CHARACTER", "STANDARD-CHAR", "EXTENDED-CHAR": return .symbol(cl.internExternal("CHARACTER"))
-            case "BASE-CHAR": return .symbol(cl.internExternal("BASE-CHAR"))
-            case "BIT": return .symbol(cl.internExternal("BIT"))
+            case "CHARACTER", "EXTENDED-CHAR": return sym("CHARACTER")
+            case "BASE-CHAR", "STANDARD-CHAR": return sym("BASE-CHAR")
+            case "BIT": return sym("BIT")
+            case "FIXNUM": return sym("FIXNUM")
+            case "SINGLE-FLOAT", "SHORT-FLOAT": return sym("SINGLE-FLOAT")
+            case "DOUBLE-FLOAT", "LONG-FLOAT": return sym("DOUBLE-FLOAT")
+            case "NIL": return s.package === cl || et.isNil ? .null : .t
             default: return .t
             }
         }
-        if case .cons(let c) = et, c.car.asSymbol?.name == "UNSIGNED-BYTE", case .fixnum(let n) = c.cdr.car, n <= 8 {
-            return list(.symbol(cl.internExternal("UNSIGNED-BYTE")), .fixnum(8))
+        guard case .cons(let c) = et, let head = c.car.asSymbol?.name else { return .t }
+        let args = c.cdr.listArray
+        func unsigned(_ bits: Int) -> Value {
+            if bits <= 1 { return sym("BIT") }
+            if bits <= 8 { return list(sym("UNSIGNED-BYTE"), .fixnum(8)) }
+            for b in [16, 32, 62, 64] where bits <= b { return list(sym("UNSIGNED-BYTE"), .fixnum(b)) }
+            return .t
         }
-        return .t
+        func signed(_ bits: Int) -> Value {
+            for b in [8, 16, 32, 64] where bits <= b { return list(sym("SIGNED-BYTE"), .fixnum(b)) }
+            return .t
+        }
+        func bitsFor(_ n: Int) -> Int { n <= 0 ? 0 : (Int.bitWidth - n.leadingZeroBitCount) }
+        switch head {
+        case "UNSIGNED-BYTE":
+            if case .fixnum(let n)? = args.first { return unsigned(n) }
+            return .t
+        case "SIGNED-BYTE":
+            if case .fixnum(let n)? = args.first { return signed(n) }
+            return .t
+        case "MOD":
+            if case .fixnum(let n)? = args.first, n > 0 { return unsigned(bitsFor(n - 1)) }
+            return .t
+        case "INTEGER":
+            guard args.count == 2 else { return .t }
+            var lo = 0, hi = 0
+            switch args[0] { case .fixnum(let n): lo = n; case .cons(let x): if case .fixnum(let n) = x.car { lo = n + 1 } else { return .t }; default: return .t }
+            switch args[1] { case .fixnum(let n): hi = n; case .cons(let x): if case .fixnum(let n) = x.car { hi = n - 1 } else { return .t }; default: return .t }
+            if lo >= 0 { return unsigned(bitsFor(hi)) }
+            return signed(max(bitsFor(hi), bitsFor(-(lo + 1))) + 1)
+        case "SINGLE-FLOAT", "SHORT-FLOAT": return sym("SINGLE-FLOAT")
+        case "DOUBLE-FLOAT", "LONG-FLOAT": return sym("DOUBLE-FLOAT")
+        default: return .t
+        }
     }
 
     public func arrayElementType(_ v: Value) -> Value {
@@ -291,7 +339,10 @@ extension Runtime {
         case .function: return s("FUNCTION")
         case .object(let o):
             if let a = o as? LispArray {
-                return list(s(a.adjustable ? "ARRAY" : "SIMPLE-ARRAY"), arrayElementType(a.storage),
+                if a.dimensions.count == 1 && a.displacedOffset != nil {
+                    return list(s("VECTOR"), arrayElementType(a.storage), .fixnum(a.dimensions[0]))
+                }
+                return list(s(a.adjustable || a.displacedOffset != nil ? "ARRAY" : "SIMPLE-ARRAY"), arrayElementType(a.storage),
                             listFrom(a.dimensions.map { .fixnum($0) }))
             }
             let pkg = world.findPackage(o.typePackage) ?? cl

@@ -45,6 +45,12 @@ public func equal(_ a: Value, _ b: Value) -> Bool {
             return true
         case (.bytes(let x), .bytes(let y)):
             return x === y
+        case (.vector(let x), .vector(let y)):
+            if x === y { return true }
+            guard case .symbol(let ex) = x.elementType, ex.name == "BIT", case .symbol(let ey) = y.elementType, ey.name == "BIT",
+                  x.count == y.count else { return false }
+            for i in 0..<x.count where !eql(x.items[i], y.items[i]) { return false }
+            return true
         default:
             return eql(a, b)
         }

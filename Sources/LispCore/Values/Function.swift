@@ -5,6 +5,14 @@ public typealias Frame = UnsafeMutablePointer<Value>
 /// Compiled code: a Swift closure produced once per form by the compiler.
 public typealias Code = (Runtime, Frame) throws(Unwind) -> Value
 
+/// A compiled closure wrapped in a struct. Collections of closures (`[Code]`, `Code?`) store
+/// functions at maximal abstraction, so every call through them goes via reabstraction thunks;
+/// a struct field keeps the direct calling convention.
+public struct Op {
+    public let run: Code
+    @inline(__always) public init(_ run: @escaping Code) { self.run = run }
+}
+
 /// Arguments of a native function call: a window on the value stack.
 public struct Args {
     public let base: UnsafeMutablePointer<Value>
@@ -40,9 +48,21 @@ public final class LispFunction {
         case lambda(CompiledLambda, captures: [Box])
     }
 
+    /// For interpreted closures, the lambda and its captured boxes, duplicated out of `kind` so
+    /// the call path reads them without copying an enum payload (one retain fewer per call).
+    public let lambda: CompiledLambda?
+    public let captures: [Box]
+
     public init(name: Value, kind: Kind) {
         self.name = name
         self.kind = kind
+        if case .lambda(let l, let c) = kind {
+            lambda = l
+            captures = c
+        } else {
+            lambda = nil
+            captures = []
+        }
     }
 
     /// Whether this function may return a number of values other than one.

@@ -51,6 +51,9 @@ public final class LispArray: LispObject {
     /// `.vector`, `.bytes` or `.string` holding `dimensions.reduce(1, *)` elements.
     public var storage: Value
     public var adjustable: Bool
+    /// Set for a displaced array: `storage` is the target's storage and elements start at this offset.
+    /// A displaced array of rank 1 is also a LispArray (it shares its target's storage).
+    public var displacedOffset: Int?
 
     public init(dimensions: [Int], storage: Value, adjustable: Bool = false) {
         self.dimensions = dimensions
@@ -58,4 +61,11 @@ public final class LispArray: LispObject {
         self.adjustable = adjustable
     }
     public override var typeName: String { "ARRAY" }
+    public override func printObject(_ p: Printer) throws(Unwind) -> Bool {
+        guard let h = lispArrayPrintHook else { return false }
+        return try h(self, p)
+    }
 }
+
+/// `#nA(...)` printing, installed by the array library.
+nonisolated(unsafe) public var lispArrayPrintHook: ((LispArray, Printer) throws(Unwind) -> Bool)?

@@ -17,7 +17,7 @@
 
 ;; abort a pending read-buffer: the abort-callback gets the read's arguments
 (connect (lambda (st f) (declare (ignore f))
-           (comm:async-io-state-read-buffer st (make-string 4) (lambda (&rest args) (ev :read-callback-ran args)))
+           (comm:async-io-state-read-buffer st (make-string 4 :initial-element #\Space) (lambda (&rest args) (ev :read-callback-ran args)))
            (comm:async-io-state-abort st (lambda (s buf n) (ev :aborted-read (comm:async-io-state-name s) buf n
                                                                (comm:async-io-state-read-status s))))
            (comm:async-io-state-abort st (lambda (&rest args) (ev :abort-nothing-active (length args) (cdr args))) :input)

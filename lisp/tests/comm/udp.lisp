@@ -33,5 +33,5 @@
 (dolist (e (reverse *events*)) (format t "~s~%" e))
 (format t "unknown keyword is a program-error: ~s~%"
         (handler-case (progn (comm:async-io-state-send-message-to-address *server* "127.0.0.1" 9 "x" nil :bogus 1) :no-error)
-          (error (c) (typep c (quote program-error))))))
+          (error (c) (typep c (quote program-error)))))
 (comm:wait-state-collection-stop-loop *coll*)

@@ -1,0 +1,276 @@
+/// Hash tables (CLHS 18): insertion-ordered open tables keyed by eq / eql / equal / equalp.
+
+public enum HashTest: UInt8 { case eq, eql, equal, equalp
+    var name: String {
+        switch self { case .eq: return "EQ"; case .eql: return "EQL"; case .equal: return "EQUAL"; case .equalp: return "EQUALP" }
+    }
+}
+
+/// A key wrapper hashing and comparing according to the table's test.
+struct HKey: Hashable {
+    let v: Value
+    let test: HashTest
+
+    static func == (a: HKey, b: HKey) -> Bool {
+        switch a.test {
+        case .eq: return eq(a.v, b.v)
+        case .eql: return eql(a.v, b.v)
+        case .equal: return equal(a.v, b.v)
+        case .equalp: return equalp(a.v, b.v)
+        }
+    }
+
+    func hash(into h: inout Hasher) {
+        switch test {
+        case .eq, .eql: hashEql(v, &h)
+        case .equal: hashEqual(v, &h, 4)
+        case .equalp: hashEqualp(v, &h, 4)
+        }
+    }
+}
+
+@inline(__always) func hashEql(_ v: Value, _ h: inout Hasher) {
+    switch v {
+    case .null: h.combine(0)
+    case .fixnum(let n): h.combine(n)
+    case .character(let c): h.combine(c.value)
+    case .symbol(let s): h.combine(ObjectIdentifier(s))
+    case .cons(let c): h.combine(ObjectIdentifier(c))
+    case .string(let s): h.combine(ObjectIdentifier(s))
+    case .vector(let x): h.combine(ObjectIdentifier(x))
+    case .bytes(let b): h.combine(ObjectIdentifier(b))
+    case .function(let f): h.combine(ObjectIdentifier(f))
+    case .object(let o): h.combine(ObjectIdentifier(o))
+    case .single(let f): h.combine(f.bitPattern)
+    case .double(let d): h.combine(d.bitPattern)
+    case .bignum(let b): h.combine(b.value)
+    case .ratio(let r): h.combine(r.numerator); h.combine(r.denominator)
+    case .box(let b): h.combine(ObjectIdentifier(b))
+    }
+}
+
+func hashEqual(_ v: Value, _ h: inout Hasher, _ depth: Int) {
+    switch v {
+    case .string(let s):
+        h.combine(1 as UInt8)
+        let n = s.count
+        if s.isBase { for i in 0..<n { h.combine(s.bytes[i]) } } else { for i in 0..<n { h.combine(s.scalars[i].value) } }
+    case .cons(let c):
+        h.combine(2 as UInt8)
+        if depth > 0 {
+            hashEqual(c.car, &h, depth - 1)
+            hashEqual(c.cdr, &h, depth - 1)
+        }
+    case .vector(let x) where x.elementType.asSymbol?.name == "BIT":
+        h.combine(3 as UInt8)
+        for e in x.activeItems { hashEql(e, &h) }
+    default: hashEql(v, &h)
+    }
+}
+
+func hashEqualp(_ v: Value, _ h: inout Hasher, _ depth: Int) {
+    switch v {
+    case .character(let c):
+        h.combine(String(c).lowercased())
+    case .fixnum(let n): h.combine(Double(n))
+    case .single(let f): h.combine(Double(f))
+    case .double(let d): h.combine(d)
+    case .bignum, .ratio: h.combine(7 as UInt8)
+    case .string(let s):
+        h.combine(1 as UInt8)
+        h.combine(s.count)
+        for i in 0..<min(s.count, 64) { h.combine(String(s[i]).lowercased()) }
+    case .vector(let x):
+        h.combine(1 as UInt8)
+        h.combine(x.count)
+        if depth > 0 { for e in x.activeItems.prefix(8) { hashEqualp(e, &h, depth - 1) } }
+    case .bytes(let b):
+        h.combine(1 as UInt8)
+        h.combine(b.count)
+        for e in b.bytes.prefix(min(b.count, 8)) { h.combine(Double(e)) }
+    case .cons(let c):
+        h.combine(2 as UInt8)
+        if depth > 0 {
+            hashEqualp(c.car, &h, depth - 1)
+            hashEqualp(c.cdr, &h, depth - 1)
+        }
+    case .object(let o):
+        if let s = o as? StructureObject { h.combine(ObjectIdentifier(s.type)) }
+        else if o is HashTable || o is LispArray { h.combine(5 as UInt8) }
+        else { h.combine(ObjectIdentifier(o)) }
+    default: hashEql(v, &h)
+    }
+}
+
+public final class HashTable: LispObject {
+    public let test: HashTest
+    /// The test as given (symbol) for `hash-table-test`.
+    var index: [HKey: Int] = [:]
+    var keys: [Value] = []
+    var vals: [Value] = []
+    var live: [Bool] = []
+    public private(set) var count = 0
+    var size: Int
+    var weakness: Value = .null
+
+    init(test: HashTest, size: Int) {
+        self.test = test
+        self.size = max(size, 7)
+        super.init()
+        if size > 0 { index.reserveCapacity(min(size, 1 << 20)) }
+    }
+
+    public override var typeName: String { "HASH-TABLE" }
+    public override func printUnreadable() -> String {
+        "HASH-TABLE :TEST \(test.name) :COUNT \(count) {\(String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16, uppercase: true))}"
+    }
+
+    @inline(__always) public func get(_ k: Value) -> Value? {
+        if let i = index[HKey(v: k, test: test)] { return vals[i] }
+        return nil
+    }
+
+    public func put(_ k: Value, _ v: Value) {
+        let key = HKey(v: k, test: test)
+        if let i = index[key] { vals[i] = v; return }
+        if keys.count - count > 32 && keys.count - count > count { compact() }
+        index[key] = keys.count
+        keys.append(k)
+        vals.append(v)
+        live.append(true)
+        count += 1
+        if count > size { size = count * 3 / 2 + 1 }
+    }
+
+    @discardableResult
+    public func remove(_ k: Value) -> Bool {
+        guard let i = index.removeValue(forKey: HKey(v: k, test: test)) else { return false }
+        live[i] = false
+        keys[i] = .null
+        vals[i] = .null
+        count -= 1
+        if count == 0 { keys.removeAll(keepingCapacity: true); vals.removeAll(keepingCapacity: true); live.removeAll(keepingCapacity: true) }
+        return true
+    }
+
+    public func clear() {
+        index.removeAll()
+        keys.removeAll(); vals.removeAll(); live.removeAll()
+        count = 0
+    }
+
+    func compact() {
+        var nk: [Value] = [], nv: [Value] = []
+        nk.reserveCapacity(count); nv.reserveCapacity(count)
+        for i in 0..<keys.count where live[i] {
+            index[HKey(v: keys[i], test: test)] = nk.count
+            nk.append(keys[i]); nv.append(vals[i])
+        }
+        keys = nk; vals = nv
+        live = [Bool](repeating: true, count: nk.count)
+    }
+
+    /// Live entries snapshot (for iteration that may modify the table).
+    public var entries: [(Value, Value)] {
+        var out: [(Value, Value)] = []
+        out.reserveCapacity(count)
+        for i in 0..<keys.count where live[i] { out.append((keys[i], vals[i])) }
+        return out
+    }
+}
+
+enum HashTableLibrary {
+    static func table(_ rt: Runtime, _ v: Value) throws(Unwind) -> HashTable {
+        if case .object(let o) = v, let h = o as? HashTable { return h }
+        try rt.typeError(v, "HASH-TABLE")
+    }
+
+    static func testFrom(_ rt: Runtime, _ v: Value) throws(Unwind) -> HashTest {
+        var name: String?
+        switch v {
+        case .symbol(let s): name = s.name
+        case .function(let f): name = f.name.asSymbol?.name
+        default: break
+        }
+        switch name {
+        case "EQ": return .eq
+        case "EQL": return .eql
+        case "EQUAL": return .equal
+        case "EQUALP": return .equalp
+        default: try rt.signalError(rt.simpleError("\(rt.printString(v)) is not a valid hash table test"))
+        }
+    }
+
+    /// `sxhash`: a non-negative fixnum, consistent with `equal`, stable within a process.
+    static func sxhash(_ v: Value) -> Int {
+        var h = Hasher()
+        hashEqual(v, &h, 4)
+        return h.finalize() & 0x3FFF_FFFF_FFFF_FFFF
+    }
+
+    static func register(_ rt: Runtime) {
+        rt.defN("MAKE-HASH-TABLE", 0, -1) { rt, args throws(Unwind) in
+            let kw = try rt.keywordArgs(args, from: 0, allowed: ["TEST", "SIZE", "REHASH-SIZE", "REHASH-THRESHOLD", "WEAKNESS", "SYNCHRONIZED", "HASH-FUNCTION"], fname: "MAKE-HASH-TABLE")
+            let test = try kw["TEST"].map { (t: Value) throws(Unwind) -> HashTest in try testFrom(rt, t) } ?? .eql
+            var size = 14
+            if let s = kw["SIZE"] { size = try rt.index(s) }
+            let h = HashTable(test: test, size: size)
+            if let w = kw["WEAKNESS"] { h.weakness = w }
+            return .object(h)
+        }
+        rt.defN("GETHASH", 2, 3, mv: true) { rt, args throws(Unwind) in
+            let h = try table(rt, args[1])
+            if let v = h.get(args[0]) { return rt.values2(v, .t) }
+            return rt.values2(args.get(2), .null)
+        }
+        rt.defSetf("GETHASH", 3, 4) { rt, args throws(Unwind) in
+            try table(rt, args[2]).put(args[1], args[0])
+            return args[0]
+        }
+        rt.def2("REMHASH") { rt, k, t throws(Unwind) in try table(rt, t).remove(k) ? .t : .null }
+        rt.def1("CLRHASH") { rt, t throws(Unwind) in try table(rt, t).clear(); return t }
+        rt.def2("MAPHASH") { rt, f, t throws(Unwind) in
+            let fn = try rt.coerceToFunction(f)
+            let h = try table(rt, t)
+            var i = 0
+            // Iterate the entry arrays directly; removals leave tombstones, so indices stay valid.
+            while i < h.keys.count {
+                if h.live[i] { _ = try rt.funcall(fn, h.keys[i], h.vals[i]) }
+                i += 1
+            }
+            return .null
+        }
+        rt.def1("HASH-TABLE-COUNT") { rt, t throws(Unwind) in .fixnum(try table(rt, t).count) }
+        rt.def1("HASH-TABLE-P") { _, t in
+            if case .object(let o) = t, o is HashTable { return .t }
+            return .null
+        }
+        rt.def1("HASH-TABLE-TEST") { rt, t throws(Unwind) in .symbol(rt.world.cl.internExternal(try table(rt, t).test.name)) }
+        rt.def1("HASH-TABLE-SIZE") { rt, t throws(Unwind) in .fixnum(try table(rt, t).size) }
+        rt.def1("HASH-TABLE-REHASH-SIZE") { rt, t throws(Unwind) in _ = try table(rt, t); return .double(1.5) }
+        rt.def1("HASH-TABLE-REHASH-THRESHOLD") { rt, t throws(Unwind) in _ = try table(rt, t); return .double(1.0) }
+        rt.def1("HASH-TABLE-WEAKNESS", in: rt.world.system) { rt, t throws(Unwind) in try table(rt, t).weakness }
+        rt.def1("SXHASH") { _, v in .fixnum(sxhash(v)) }
+        // An iterator closure for with-hash-table-iterator: each call returns (values more key value).
+        rt.def1("%HASH-TABLE-ITERATOR", in: rt.world.system) { rt, t throws(Unwind) in
+            let h = try table(rt, t)
+            var i = 0
+            let f = LispFunction(name: .null, kind: .nativeN({ rt, _ throws(Unwind) in
+                while i < h.keys.count {
+                    let j = i
+                    i += 1
+                    if h.live[j] { return try rt.values([.t, h.keys[j], h.vals[j]]) }
+                }
+                return rt.values2(.null, .null)
+            }, min: 0, max: 0, mv: true))
+            return .function(f)
+        }
+        // Keys / values lists for LOOP's being the hash-keys.
+        rt.def1("%HASH-TABLE-PAIRS", in: rt.world.system) { rt, t throws(Unwind) in
+            let h = try table(rt, t)
+            var out: [Value] = []
+            for (k, v) in h.entries { out.append(.cons(k, v)) }
+            return listFrom(out)
+        }
+    }
+}
