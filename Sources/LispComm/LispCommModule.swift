@@ -30,7 +30,6 @@ public enum LispComm {
         OperationBuiltins.register(rt, d)
         SocketBuiltins.register(rt, d)
         MPBuiltins.register(rt, d)
-        TemporaryShims.register(rt)
         rt.modules.insert("COMM")
         if let stdin = rt.stdinStream as? FDStream {
             stdin.waitForInput = { [unowned d] fd in
