@@ -27,7 +27,10 @@ struct REPL {
             }
             switch readOutcome {
             case .failed:
-                input.clearInput()
+                // Drop the rest of the offending line, keep everything typed (or piped) after it.
+                _ = rt.runTopLevel { () throws(Unwind) in
+                    while let c = try input.readChar(), c != "\n" {}
+                }
                 continue
             case .quit(let n): return n
             case .finished: break

@@ -163,7 +163,7 @@ final class TLSEngineTests: XCTestCase {
         XCTAssert(runUntil(c) { server.states.first?.isClosed == true })
         server.acceptor.close()
         c.close()
-        XCTAssertEqual(fdCount(), fds + 2)  // the collection's epoll fd and eventfd
+        XCTAssertLessThanOrEqual(fdCount(), fds + 2)  // <=: Foundation may close pipes of earlier tests meanwhile  // the collection's epoll fd and eventfd
     }
 
     func testEchoNegotiatedIsTLS13() throws { try echoRoundTrip(proto: .negotiated, expectVersion: "TLSv1.3") }
@@ -295,7 +295,7 @@ final class TLSEngineTests: XCTestCase {
         // The bytes really are plain: a raw read shows them.
         pair.client.close(); pair.server.close(); pair.acceptor.close()
         c.close()
-        XCTAssertEqual(fdCount(), fds + 2)
+        XCTAssertLessThanOrEqual(fdCount(), fds + 2)  // <=: Foundation may close pipes of earlier tests meanwhile
     }
 
     /// Plain TCP bytes (an HTTP request) to a TLS port: the handshake fails, the failure
@@ -329,7 +329,7 @@ final class TLSEngineTests: XCTestCase {
         client.close()
         server.acceptor.close()
         c.close()
-        XCTAssertEqual(fdCount(), fds + 2)
+        XCTAssertLessThanOrEqual(fdCount(), fds + 2)  // <=: Foundation may close pipes of earlier tests meanwhile
     }
 
     /// A client that connects and says nothing: the handshake timeout fires, socket closed.
@@ -353,7 +353,7 @@ final class TLSEngineTests: XCTestCase {
         client.close()
         server.acceptor.close()
         c.close()
-        XCTAssertEqual(fdCount(), fds + 2)
+        XCTAssertLessThanOrEqual(fdCount(), fds + 2)  // <=: Foundation may close pipes of earlier tests meanwhile
     }
 
     /// Client side handshake timeout through the connect callback (the server never answers).
@@ -427,6 +427,21 @@ final class TLSEngineTests: XCTestCase {
         XCTAssert(runUntil(c) { connected != nil })
         XCTAssertEqual(client.lastTLSFailure?.kind, .verification)
         XCTAssertTrue(client.lastTLSFailure?.verifyText?.contains("hostname") ?? false, "\(String(describing: client.lastTLSFailure))")
+        c.close()
+    }
+
+    /// An IP address as the host: no SNI, the certificate's IP SAN is verified.
+    func testIPAddressHostVerification() throws {
+        let c = try EventCollection()
+        let server = try TLSServer(c, context: try fx.serverContext())
+        var connected: SystemError?? = .none
+        _ = tlsConnect(c, port: server.port, context: try fx.clientContext(), host: "127.0.0.1") { _, e in connected = .some(e) }
+        XCTAssert(runUntil(c) { connected != nil })
+        XCTAssertNil(connected!)
+        connected = .none
+        let bad = tlsConnect(c, port: server.port, context: try fx.clientContext(), host: "127.0.0.2") { _, e in connected = .some(e) }
+        XCTAssert(runUntil(c) { connected != nil })
+        XCTAssertEqual(bad.lastTLSFailure?.kind, .verification)
         c.close()
     }
 
@@ -548,7 +563,7 @@ final class TLSEngineTests: XCTestCase {
         XCTAssertFalse(called)
         pair.server.close(); pair.acceptor.close()
         c.close()
-        XCTAssertEqual(fdCount(), fds + 2)
+        XCTAssertLessThanOrEqual(fdCount(), fds + 2)  // <=: Foundation may close pipes of earlier tests meanwhile
     }
 
     func testProtocolContextsAndSideBoth() throws {
@@ -642,6 +657,76 @@ final class TLSEngineTests: XCTestCase {
         XCTAssert(runUntil(c) { st != nil })
         XCTAssertEqual(st, .timeout)
         XCTAssertNotNil(client)
+        c.close()
+    }
+
+    /// A blocking client (socket-stream style) on another thread against the engine's server;
+    /// the server's cert callback sees the SNI name.
+    func testBlockingClientHandshakeAndSNI() throws {
+        let c = try EventCollection()
+        let sctx = try fx.serverContext()
+        var sni: String?
+        sctx.setCertCallback { ssl in sni = TLSTransport.serverName(ssl: ssl); return .keep }
+        let server = try TLSServer(c, context: sctx) { startEcho($0) }
+        let port = server.port
+        let cctx = Box(try fx.clientContext())
+        let result = Box<String?>(nil)
+        let done = Box(false)
+        let t = Thread {
+            defer { done.value = true }
+            guard let fd = try? Posix.socket(family: AF_INET) else { return }
+            defer { Posix.close(fd) }
+            // Blocking socket: clear O_NONBLOCK that Posix.socket may have set.
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+            var sa = sockaddr_in()
+            sa.sin_family = sa_family_t(AF_INET)
+            sa.sin_port = port.bigEndian
+            sa.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+            let rc = withUnsafePointer(to: &sa) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            guard rc == 0, let tls = try? TLSTransport(context: cctx.value, fd: fd, side: .client, hostName: "localhost") else {
+                result.value = "connect failed"; return
+            }
+            if let f = tls.blockingHandshake(timeout: 5) { result.value = "handshake: \(f)"; return }
+            let msg: [UInt8] = Array("blocking hello".utf8)
+            _ = msg.withUnsafeBytes { try? tls.write(from: $0) }
+            var buf = [UInt8](repeating: 0, count: msg.count)
+            var got = 0
+            while got < msg.count {
+                let r = buf.withUnsafeMutableBytes { p in try? tls.read(into: UnsafeMutableRawBufferPointer(rebasing: p[got...])) }
+                guard case .bytes(let n)? = r else { break }
+                got += n
+            }
+            result.value = String(decoding: buf.prefix(got), as: UTF8.self)
+            _ = tls.blockingShutdown(retryCount: 1, retryTimeout: 0.05)
+        }
+        t.start()
+        XCTAssert(runUntil(c, timeout: 10) { done.value })
+        XCTAssertEqual(result.value, "blocking hello")
+        XCTAssertEqual(sni, "localhost")
+        c.close()
+    }
+
+    /// A TLS write that times out mid-record leaves OpenSSL holding that record: later writes
+    /// fail (EPIPE) instead of sending it against other bytes.
+    func testWriteTimeoutMidRecordBreaksLaterWrites() throws {
+        let c = try EventCollection()
+        var serverState: AsyncIOState?
+        let server = try TLSServer(c, context: try fx.serverContext()) { serverState = $0 }  // never reads
+        var client: AsyncIOState?
+        _ = tlsConnect(c, port: server.port, context: try fx.clientContext()) { s, e in XCTAssertNil(e); client = s }
+        XCTAssert(runUntil(c) { client != nil && serverState != nil })
+        let s = client!
+        s.writeTimeout = 0.3
+        var first: (IOStatus, Int)?
+        try s.writeBuffer(ByteArray(count: 64 * 1024 * 1024), callback: { s, _, n in first = (s.writeStatus, n) })
+        XCTAssert(runUntil(c, timeout: 10) { first != nil })
+        XCTAssertEqual(first?.0, .timeout)
+        XCTAssertLessThan(first!.1, 64 * 1024 * 1024)
+        var second: IOStatus?
+        try s.writeBuffer(bytes("after"), callback: { s, _, _ in second = s.writeStatus })
+        XCTAssert(runUntil(c) { second != nil })
+        guard case .error(let e)? = second else { return XCTFail("expected an error, got \(String(describing: second))") }
+        XCTAssertEqual(e.errno, EPIPE)
         c.close()
     }
 }

@@ -68,7 +68,7 @@ final class TLSInteropTests: XCTestCase {
         proc.waitUntilExit()
         _ = out.fileHandleForReading.readDataToEndOfFile()
         try? out.fileHandleForReading.close()
-        XCTAssertEqual(fdCount(), fds + 2)
+        XCTAssertLessThanOrEqual(fdCount(), fds + 2)  // <=: Foundation may close pipes of earlier tests meanwhile
     }
 
     func testClientAgainstSServerTLS12() throws { try clientAgainstSServer("-tls1_2", .tls1_2, "TLSv1.2") }

@@ -10,6 +10,9 @@ import Glibc
 final class TLSPerfTests: XCTestCase {
     var fx: TLSFixtures { TLSFixtures.shared }
 
+    /// COMM_BENCH_PLAIN=1: the same scenarios without TLS (engine baseline).
+    var plain: Bool { getenv("COMM_BENCH_PLAIN") != nil }
+
     func tool(_ name: String) throws -> String {
         let bin = NSTemporaryDirectory() + "comm-\(name)"
         if !FileManager.default.fileExists(atPath: bin) {
@@ -24,7 +27,7 @@ final class TLSPerfTests: XCTestCase {
     func loadgen(_ args: String, port: UInt16, driving c: EventCollection?) throws -> String {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "exec taskset -c 1 '\(try tool("loadgen"))' \(args) -p \(port) --tls -q"]
+        p.arguments = ["-c", "exec taskset -c 1 '\(try tool("loadgen"))' \(args) -p \(port) \(plain ? "" : "--tls") -q"]
         let out = Pipe()
         p.standardOutput = out
         p.standardError = out
@@ -66,7 +69,7 @@ final class TLSPerfTests: XCTestCase {
         var cfg = AcceptingHandle.Configuration(port: 0)
         cfg.address = IPAddress("127.0.0.1")
         cfg.stateOptions = StateOptions(queueOutput: true)
-        cfg.tls = .init(TLSAttachOptions(context: try fx.serverContext(), handshakeTimeout: 10))
+        if !plain { cfg.tls = .init(TLSAttachOptions(context: try fx.serverContext(), handshakeTimeout: 10)) }
         let h = try c.listen(cfg) { _, conn in
             guard case .state(let s) = conn else { return }
             try? s.readWithChecking(callback: { st, buf, end in
@@ -95,7 +98,7 @@ final class TLSPerfTests: XCTestCase {
         let port = UInt16(40000 + Int(getpid() % 20000))
         let srv = Process()
         srv.executableURL = URL(fileURLWithPath: "/bin/sh")
-        srv.arguments = ["-c", "exec taskset -c 0 '\(try tool("c-epoll-echo"))' --port \(port) --tls '\(fx.serverCert)' '\(fx.serverKey)'"]
+        srv.arguments = ["-c", "exec taskset -c 0 '\(try tool("c-epoll-echo"))' --port \(port) \(plain ? "" : "--tls '\(fx.serverCert)' '\(fx.serverKey)'")"]
         srv.standardOutput = FileHandle.nullDevice
         try srv.run()
         defer { srv.terminate(); srv.waitUntilExit() }

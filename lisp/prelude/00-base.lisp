@@ -64,7 +64,7 @@
            (tagbody
              ,top
              (if (>= ,var ,n) (go ,end))
-             (tagbody ,@forms)
+             ,@(%tagbody-body forms)
              (setq ,var (1+ ,var))
              (go ,top)
              ,end)
@@ -81,7 +81,7 @@
              ,top
              (if (endp ,p) (go ,end))
              (setq ,var (car ,p))
-             (tagbody ,@forms)
+             ,@(%tagbody-body forms)
              (setq ,p (cdr ,p))
              (go ,top)
              ,end)

@@ -320,7 +320,9 @@ public final class AsyncIOState: SelectorHandler {
 
     func cancelWriteTimer() { if let t = writeTimer { collection.cancel(t) } }
 
-    private func writeTimerFired() {
+    /// Also the connect-timeout action (`isConnecting`), so the timer a connect created keeps
+    /// serving write timeouts afterwards.
+    func writeTimerFired() {
         guard !isClosed else { return }
         if isConnecting {
             connectTimedOut()
@@ -333,6 +335,7 @@ public final class AsyncIOState: SelectorHandler {
             return
         }
         // The callback must see :timeout; the next queued write starts after it ran.
+        transport.abandonWrite()
         writeStatus = .timeout
         completeHeadWrite()
         wWaitsFor = 0

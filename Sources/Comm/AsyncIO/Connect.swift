@@ -43,7 +43,7 @@ extension EventCollection {
         s.connectCandidates = addresses
         s.connectOptions = connect
         if let t = connect.timeout {
-            if s.writeTimer == nil { s.writeTimer = LoopTimer { [unowned s] in s.writeTimerFiredForConnect() } }
+            if s.writeTimer == nil { s.writeTimer = LoopTimer { [unowned s] in s.writeTimerFired() } }
             arm(s.writeTimer!, at: monotonicNanos() &+ nanos(fromSeconds: t))
         }
         s.tryNextConnect(lastError: SystemError(errno: EADDRNOTAVAIL, op: "connect (no address)"))
@@ -146,9 +146,5 @@ extension AsyncIOState {
         guard isConnecting else { return }
         connectCandidates = []
         connectFailed(SystemError(errno: ETIMEDOUT, op: "connect (connect-timeout)"))
-    }
-
-    func writeTimerFiredForConnect() {
-        if isConnecting { connectTimedOut() }
     }
 }

@@ -56,6 +56,7 @@ extension AsyncIOState {
     func abortWrites() -> AbortedOperation? {
         guard writeHead < writeQueue.count else { return nil }
         let head = writeQueue[writeHead]
+        if head.kind.isStream && head.pos < head.end { transport.abandonWrite() }
         writeQueue.removeAll()
         writeHead = 0
         wWaitsFor = 0

@@ -47,6 +47,13 @@
 ///                                                `onFailure(handle, state, failure)` runs with the
 ///                                                state still open, then the engine closes it
 ///
+/// Socket streams (blocking): `TLSTransport(context:fd:side:hostName:configure:)`, then
+///   socket-stream-handshake                   -> `blockingHandshake(timeout:)` (nil = success)
+///   detach-ssl :retry-count :retry-timeout    -> `blockingShutdown(retryCount:retryTimeout:)`
+///   reads / writes                            -> `read(into:)` / `write(from:)`; on `.wouldBlock`
+///                                                `waitForWants(until:)` and retry
+///   SNI seen by a server (cert callback)      -> `TLSTransport.serverName(ssl:)`, `serverName`
+///
 /// Failures (`TLSFailure`) -> failure-args and async-io-ssl-failure-indicator-from-failure-args
 ///   `.timeout`      -> ("Handshake timed out"), indicator :timeout, read-status :timeout
 ///   `.closed`       -> ("SSL connection closed"), indicator :closed, read-status :eof
@@ -62,6 +69,8 @@
 /// Decisions: every context gets partial writes + moving write buffer, no renegotiation, no
 /// compression, unexpected EOF = EOF, DH auto. Closing a TLS state sends close_notify (best
 /// effort, one nonblocking SSL_shutdown; not after a fatal error or the peer's close). A
+/// write that times out or is aborted in the middle of a TLS record makes later writes fail
+/// with EPIPE (OpenSSL would otherwise send the stale record against the next buffer). A
 /// read-with-checking's already buffered plain bytes are not fed to OpenSSL on attach (attach
 /// with nothing buffered, as LispWorks requires no pending operation). wait-for-input on a TLS
 /// state reports socket readability (may be a non-data record).

@@ -140,9 +140,15 @@ extension AsyncIOState {
         op.detachOnFailure = detachOnFailure
         tlsOperation = op
         armTLSTimer(op, timeout)
-        // The first step runs at once (a client sends its ClientHello now); its outcome is
-        // delivered through the ready queue like any completion.
-        stepTLSOperation()
+        // A server has nothing to do before the ClientHello arrives: wait for input (saves a
+        // read that would only say EAGAIN per accepted connection). A client steps at once
+        // (sends its ClientHello). Outcomes are delivered through the ready queue.
+        if let t = tlsTransport, t.side == .server, !t.isHandshakeComplete {
+            rWaitsFor = CSHIM_EPOLLIN
+            syncInterest(exact: true)
+        } else {
+            stepTLSOperation()
+        }
     }
 
     private func armTLSTimer(_ op: TLSOperation, _ timeout: Double?) {

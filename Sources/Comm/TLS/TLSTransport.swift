@@ -35,12 +35,16 @@ public final class TLSTransport: Transport {
     /// The peer's close_notify (or EOF) was read: closing needs no close_notify of ours.
     private var peerClosed = false
     private var freed = false
+    /// A write returned WANT_*: OpenSSL holds an encrypted record for its retry.
+    private var writeRetryPending = false
+    /// That retry was abandoned: the record stream is broken for writing.
+    private var writesBroken = false
     /// The SSL object has been freed (closed or detached).
     public var isReleased: Bool { freed }
 
     /// Makes the SSL object for `fd` from `context`, in accept (server) or connect (client)
     /// state (neither for `.both`), with `hostName` as SNI and, when the context verifies the
-    /// peer, as the expected certificate host. `configure` sees the `SSL*` first
+    /// peer, as the expected certificate host (an IP address: no SNI, the IP SAN is checked). `configure` sees the `SSL*` first
     /// (ssl-configure-callback).
     public init(context: TLSContext, fd: Int32, side: TLSSide, hostName: String? = nil,
                 configure: ((OpaquePointer) -> Void)? = nil) throws(TLSError) {
@@ -58,7 +62,10 @@ public final class TLSTransport: Transport {
         }
         if let h = hostName, !h.isEmpty {
             let isIP = h.contains(":") || h.allSatisfy { $0.isNumber || $0 == "." }
-            if !isIP {
+            if isIP {
+                // No SNI for addresses (RFC 6066); verify the certificate's IP SAN instead.
+                _ = X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s), h)
+            } else {
                 _ = cshim_SSL_set_tlsext_host_name(s, h)
                 _ = SSL_set1_host(s, h)
             }
@@ -80,13 +87,14 @@ public final class TLSTransport: Transport {
     }
 
     /// For `.both`: ssl-set-accept-state / ssl-set-connect-state before `handshake`.
-    public func setAcceptState() { SSL_set_accept_state(ssl) }
-    public func setConnectState() { SSL_set_connect_state(ssl) }
+    public func setAcceptState() { if !freed { SSL_set_accept_state(ssl) } }
+    public func setConnectState() { if !freed { SSL_set_connect_state(ssl) } }
 
     // MARK: Transport
 
     @inline(__always)
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> TransportReadResult {
+        if freed { throw SystemError(errno: EBADF, op: "SSL_read (SSL detached)") }
         ERR_clear_error()
         var n = 0
         let r = SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &n)
@@ -113,17 +121,24 @@ public final class TLSTransport: Transport {
     @inline(__always)
     public func write(from buffer: UnsafeRawBufferPointer) throws(SystemError) -> IOResult<Int> {
         if buffer.count == 0 { return .processed(0) }
+        if freed { throw SystemError(errno: EBADF, op: "SSL_write (SSL detached)") }
+        if writesBroken { throw SystemError(errno: EPIPE, op: "SSL_write (an earlier partial record was abandoned)") }
         ERR_clear_error()
         var n = 0
         let r = SSL_write_ex(ssl, buffer.baseAddress, buffer.count, &n)
-        if r == 1 { return .processed(n) }
+        if r == 1 {
+            writeRetryPending = false
+            return .processed(n)
+        }
         let e = SSL_get_error(ssl, r)
         switch e {
         case CSHIM_SSL_ERROR_WANT_WRITE:
             wants = .write
+            writeRetryPending = true
             return .wouldBlock
         case CSHIM_SSL_ERROR_WANT_READ:
             wants = .read
+            writeRetryPending = true
             return .wouldBlock
         case CSHIM_SSL_ERROR_ZERO_RETURN:
             throw SystemError(errno: EPIPE, op: "SSL_write")
@@ -132,10 +147,14 @@ public final class TLSTransport: Transport {
         }
     }
 
+    public func abandonWrite() {
+        if writeRetryPending { writesBroken = true }
+    }
+
     public var hasPendingBytes: Bool { !freed && SSL_pending(ssl) > 0 }
     /// A small record was the last read and OpenSSL buffers nothing unprocessed (read-ahead
     /// set by an ssl-configure-callback would buffer records epoll cannot see).
-    public var shortReadMeansDrained: Bool { lastReadWasSmallRecord && SSL_has_pending(ssl) == 0 }
+    public var shortReadMeansDrained: Bool { lastReadWasSmallRecord && (freed || SSL_has_pending(ssl) == 0) }
 
     /// `.write`/`.both`: close_notify first (best effort), then shutdown(2).
     public func shutdown(_ how: Posix.ShutdownHow) throws(SystemError) {
@@ -186,6 +205,7 @@ public final class TLSTransport: Transport {
     /// for `wants`, repeat.
     public func handshakeStep() -> Step {
         if isHandshakeComplete { return .done }
+        if freed { return .failed(TLSFailure(kind: .other)) }
         ERR_clear_error()
         Glibc.errno = 0
         let r = SSL_do_handshake(ssl)
@@ -278,12 +298,13 @@ public final class TLSTransport: Transport {
 
     /// SSL_get_verify_result and its text ("ok" for X509_V_OK).
     public var verifyResult: (code: Int, text: String) {
+        if freed { return (0, "") }
         let v = SSL_get_verify_result(ssl)
         return (v, X509_verify_cert_error_string(v).map { String(cString: $0) } ?? "")
     }
 
     /// "TLSv1.3", "TLSv1.2" ...
-    public var protocolVersionName: String { String(cString: SSL_get_version(ssl)) }
+    public var protocolVersionName: String { freed ? "" : String(cString: SSL_get_version(ssl)) }
     /// The negotiated cipher's name.
-    public var cipherName: String? { SSL_get_current_cipher(ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } }
+    public var cipherName: String? { freed ? nil : SSL_get_current_cipher(ssl).flatMap { SSL_CIPHER_get_name($0) }.map { String(cString: $0) } }
 }

@@ -32,4 +32,12 @@ public protocol Transport: AnyObject {
     func shutdown(_ how: Posix.ShutdownHow) throws(SystemError)
     /// Releases transport resources (TLS: the SSL object). Never closes `fd`.
     func close()
+    /// The write that last returned `.wouldBlock` will not be retried (aborted or timed out).
+    /// TLS: OpenSSL still holds that record, so later writes fail instead of sending it
+    /// against other bytes. Plain: nothing to do.
+    func abandonWrite()
+}
+
+extension Transport {
+    public func abandonWrite() {}
 }

@@ -239,7 +239,7 @@ enum FilesLibrary {
                     created = true
                 }
             }
-            return rt.values2(.object(p), .bool(created))
+            return rt.values2(args[0], .bool(created))
         }
         rt.defN("DIRECTORY", 1, -1) { rt, args throws(Unwind) in
             // Minimal: "dir/*.ext" or "dir/*" or "dir/*.*" patterns.
@@ -255,8 +255,9 @@ enum FilesLibrary {
                 }
                 if name == "." || name == ".." { continue }
                 let entry = LispPathname(name)
-                let nOk = p.name == nil || p.name == "*" || p.name == entry.name
-                let tOk = p.type == "*" || p.type == entry.type || (p.type == nil && p.name == "*" && true)
+                let nOk = p.name == nil || glob(p.name!, entry.name ?? "")
+                let tOk: Bool
+                if let t = p.type { tOk = glob(t, entry.type ?? "") } else { tOk = entry.type == nil }
                 if nOk && tOk { names.append(name) }
             }
             names.sort()
@@ -300,6 +301,20 @@ enum FilesLibrary {
             }
             return kw("UTF-8")
         }
+    }
+
+    /// Wildcard match for DIRECTORY: `*` any run of characters, `?` one character.
+    static func glob(_ pattern: String, _ s: String) -> Bool {
+        let p = Array(pattern.unicodeScalars), t = Array(s.unicodeScalars)
+        var pi = 0, ti = 0, star = -1, mark = 0
+        while ti < t.count {
+            if pi < p.count && p[pi] != "*" && (p[pi] == t[ti] || p[pi] == "?") { pi += 1; ti += 1 }
+            else if pi < p.count && p[pi] == "*" { star = pi; mark = ti; pi += 1 }
+            else if star >= 0 { pi = star + 1; mark += 1; ti = mark }
+            else { return false }
+        }
+        while pi < p.count && p[pi] == "*" { pi += 1 }
+        return pi == p.count
     }
 
     static func encodingNamed(_ rt: Runtime, _ v: Value) throws(Unwind) -> CharEncoding? {
@@ -388,6 +403,8 @@ enum FilesLibrary {
         let fd = Glibc.open(path, flags | O_CLOEXEC, 0o666)
         if fd < 0 { try fileError(rt, path, "could not open \"\(path)\": \(errnoText())") }
         let full = truename(path) ?? path
-        return .object(FileStream(fd: fd, path: full, input: input, output: output, binary: binary, encoding: enc))
+        let fs = FileStream(fd: fd, path: full, input: input, output: output, binary: binary, encoding: enc)
+        fs.createdNew = output && (!exists || ifExists == "RENAME")
+        return .object(fs)
     }
 }

@@ -19,7 +19,11 @@ enum MacroSupport {
             let (decls, body) = splitDecls(args[4])
             let top = Value.symbol(Symbol(name: "TOP")), done = Value.symbol(Symbol(name: "END"))
             var tb: [Value] = [top, list(cl("IF"), end.car, list(cl("GO"), done))]
-            tb.append(.cons(cl("TAGBODY"), body))
+            if body.listArray.allSatisfy({ if case .cons = $0 { return true } else { return false } }) {
+                tb.append(contentsOf: body.listArray)
+            } else {
+                tb.append(.cons(cl("TAGBODY"), body))
+            }
             // One stepped variable needs no parallel assignment (and psetq may not exist yet).
             if !steps.isEmpty { tb.append(.cons(steps.count == 2 ? cl("SETQ") : setOp, listFrom(steps))) }
             tb.append(list(cl("GO"), top))
@@ -85,6 +89,13 @@ enum MacroSupport {
         rt.defN("%SPLIT-DECLARATIONS", 1, 1, in: sys, mv: true) { rt, args throws(Unwind) in
             let (decls, forms) = splitDecls(args[0])
             return rt.values2(listFrom(decls), forms)
+        }
+        // Body forms of dotimes/dolist/do: spliced straight into the loop's tagbody when they
+        // contain no tags (saves a nested tagbody per iteration), else wrapped in their own.
+        rt.def1("%TAGBODY-BODY", in: sys) { rt, forms throws(Unwind) in
+            let items = try rt.listItems(forms)
+            if items.allSatisfy({ if case .cons = $0 { return true } else { return false } }) { return forms }
+            return list(.cons(cl("TAGBODY"), forms))
         }
         rt.def1("PROCLAIM") { rt, spec throws(Unwind) in
             guard let head = spec.car.asSymbol else { return .null }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// Stream functions: string streams, character input, `read`, `read-from-string`, output
 /// flushing. File streams and composite streams live in the streams library.
 enum StreamBuiltins {
@@ -93,6 +95,19 @@ enum StreamBuiltins {
             }
             return v
         }
+        rt.defN("READ-DELIMITED-LIST", 1, 3) { rt, args throws(Unwind) in
+            let ch = try rt.character(args[0])
+            let s = try inStream(rt, args.get(1))
+            let reader = Reader(rt: rt, source: StreamSource(s))
+            reader.streamValue = .object(s)
+            var items: [Value] = []
+            while true {
+                guard let c = try reader.skipWhitespace() else { try reader.eofError("inside a delimited list") }
+                if c == ch { break }
+                if let v = try reader.readMacro(c) { items.append(v) }
+            }
+            return listFrom(items)
+        }
         rt.defN("READ-PRESERVING-WHITESPACE", 0, 4) { rt, args throws(Unwind) in
             let s = try inStream(rt, args.get(0))
             return try Reader(rt: rt, source: StreamSource(s)).read(eofError: args.get(1, .t).isTrue, eofValue: args.get(2))
@@ -109,7 +124,7 @@ enum StreamBuiltins {
             let reader = Reader(rt: rt, source: src)
             let v = try reader.read(eofError: eofErrorP, eofValue: eofValue)
             // Skip one trailing whitespace character like READ does.
-            if let c = src.peek(), Reader.isWhitespace(c) { _ = src.next() }
+            if !(kw["PRESERVE-WHITESPACE"]?.isTrue ?? false), let c = src.peek(), Reader.isWhitespace(c) { _ = src.next() }
             return rt.values2(v, .fixnum(src.pos))
         }
         rt.defN("READ-BYTE", 1, 3) { rt, args throws(Unwind) in
@@ -135,6 +150,13 @@ enum StreamBuiltins {
         }
         rt.defN("CLOSE", 1, -1) { rt, args throws(Unwind) in
             guard case .object(let o) = args[0], let s = o as? LispStream else { try rt.typeError(args[0], "STREAM") }
+            let kw = try rt.keywordArgs(args, from: 1, allowed: ["ABORT"], fname: "CLOSE")
+            if let f = s as? FileStream, f.isOpen, kw["ABORT"]?.isTrue ?? false, f.createdNew {
+                // Aborting a file that OPEN created removes it, as SBCL does.
+                f.close()
+                unlink(f.path)
+                return .t
+            }
             s.close()
             return .t
         }

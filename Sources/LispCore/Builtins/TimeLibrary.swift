@@ -107,7 +107,7 @@ enum TimeLibrary {
             try decodedValues(rt, time(nil) + unixToUniversal, nil)
         }
         rt.defN("DECODE-UNIVERSAL-TIME", 1, 2, mv: true) { rt, args throws(Unwind) in
-            guard case .fixnum(let ut) = args[0], ut >= 0 else { try rt.typeError(args[0], "UNSIGNED-BYTE") }
+            guard case .fixnum(let ut) = args[0], ut >= 0, ut < 1 << 50 else { try rt.typeError(args[0], "UNSIGNED-BYTE") }
             return try decodedValues(rt, ut, args.count > 1 ? args[1] : nil)
         }
         rt.defN("ENCODE-UNIVERSAL-TIME", 6, 7) { rt, args throws(Unwind) in
@@ -120,6 +120,7 @@ enum TimeLibrary {
             if hour < 0 || hour > 23 { try rt.typeError(args[2], "(INTEGER 0 23)") }
             if date < 1 || date > 31 { try rt.typeError(args[3], "(INTEGER 1 31)") }
             if month < 1 || month > 12 { try rt.typeError(args[4], "(INTEGER 1 12)") }
+            if year < 0 || year > 100_000_000 { try rt.typeError(args[5], "(INTEGER 0 100000000)") }
             if year < 100 {
                 // Two-digit years: the year within 50 years of the current one.
                 var t = time(nil)
@@ -156,8 +157,9 @@ enum TimeLibrary {
             default: try rt.typeError(x, "(REAL 0)")
             }
             if secs < 0 || secs.isNaN { try rt.typeError(x, "(REAL 0)") }
+            let capped = min(secs, 1e9)
             rt.standardOutputStream.finishOutput()
-            var ts = timespec(tv_sec: Int(secs), tv_nsec: Int((secs - secs.rounded(.down)) * 1e9))
+            var ts = timespec(tv_sec: Int(capped), tv_nsec: Int((capped - capped.rounded(.down)) * 1e9))
             var rem = timespec()
             while nanosleep(&ts, &rem) != 0 && errno == EINTR { ts = rem }
             return .null
@@ -175,9 +177,8 @@ enum TimeLibrary {
             var out: LispStream = rt.errorOutputStream
             if case .object(let o)? = Sym.traceOutput.value, let s = o as? LispStream { out = s }
             func fmt(_ x: Double, _ digits: Int) -> String {
-                let f = FmtFloat(d: x, isDouble: true)
-                let (s, lpoint, _, _) = FormatFloat.flonumToString(f.parts, fdigits: digits)
-                return (lpoint ? "0" : "") + s
+                let r = FloatFormat.flonumToString(FloatFormat.Bits(x), fdigits: digits)
+                return (r.leadingPoint ? "0" : "") + r.string
             }
             if out.column != 0 { out.writeChar("\n") }
             out.writeString("Evaluation took:\n  \(fmt(real, 3)) seconds of real time\n  \(fmt(run, 6)) seconds of total run time\n")

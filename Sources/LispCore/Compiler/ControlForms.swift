@@ -48,11 +48,22 @@ extension Compiler {
     // MARK: tagbody
 
     /// A tagbody statement: ordinary code, or a jump the tagbody loop performs without throwing.
-    enum Statement {
-        case code(Code)
-        case jump(Int)
-        /// `(if test (go a))`, `(if test nil (go b))`, `(if test (go a) (go b))`
-        case branch(Code, Int?, Int?)
+    /// A final class (not an enum with closure payloads) so running a statement borrows its
+    /// closure instead of copying it (no retain/release per statement per iteration).
+    final class Statement {
+        enum Kind { case code, jump, branch }
+        let kind: Kind
+        let code: Code
+        /// jump target, or branch target when the test is true (-1: fall through)
+        let target: Int
+        /// branch target when the test is false (-1: fall through)
+        let elseTarget: Int
+        init(kind: Kind, code: @escaping Code = c0, target: Int = -1, elseTarget: Int = -1) {
+            self.kind = kind
+            self.code = code
+            self.target = target
+            self.elseTarget = elseTarget
+        }
     }
 
     func compileTagbody(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, _ mv: Bool) throws(Unwind) -> Code {
@@ -74,7 +85,7 @@ extension Compiler {
         for f in forms {
             let (expanded, _) = try macroexpand(f, inner)
             if let target = localGo(expanded, info) {
-                stmts.append(.jump(target))
+                stmts.append(Statement(kind: .jump, target: target))
                 continue
             }
             if case .cons(let c) = expanded, c.car.asSymbol === Symbol.cl("IF"), c.cdr.isList {
@@ -85,12 +96,13 @@ extension Compiler {
                     let thenOK = thenGo != nil || parts[1].isNil
                     let elseOK = parts.count == 2 || elseGo != nil || parts[2].isNil
                     if thenOK && elseOK && (thenGo != nil || elseGo != nil) {
-                        stmts.append(.branch(try compile(parts[0], inner, fs, mv: false), thenGo, elseGo))
+                        stmts.append(Statement(kind: .branch, code: try compile(parts[0], inner, fs, mv: false),
+                                               target: thenGo ?? -1, elseTarget: elseGo ?? -1))
                         continue
                     }
                 }
             }
-            stmts.append(.code(try compile(expanded, inner, fs, mv: false)))
+            stmts.append(Statement(kind: .code, code: try compile(expanded, inner, fs, mv: false)))
         }
         let all = stmts
         let n = all.count
@@ -106,16 +118,17 @@ extension Compiler {
             while true {
                 do throws(Unwind) {
                     while pc < n {
-                        switch all[pc] {
-                        case .code(let c):
-                            _ = try c(rt, fp)
+                        let st = all[pc]
+                        switch st.kind {
+                        case .code:
+                            _ = try st.code(rt, fp)
                             pc += 1
-                        case .jump(let t):
-                            if t <= pc, rt.interruptRequested { try rt.checkInterrupt() }
-                            pc = t
-                        case .branch(let test, let t, let e):
-                            let target = try test(rt, fp).isTrue ? t : e
-                            if let tg = target {
+                        case .jump:
+                            if st.target <= pc, rt.interruptRequested { try rt.checkInterrupt() }
+                            pc = st.target
+                        case .branch:
+                            let tg = try st.code(rt, fp).isTrue ? st.target : st.elseTarget
+                            if tg >= 0 {
                                 if tg <= pc, rt.interruptRequested { try rt.checkInterrupt() }
                                 pc = tg
                             } else {

@@ -68,7 +68,7 @@ enum PreludeSources {
            (tagbody
              ,top
              (if (>= ,var ,n) (go ,end))
-             (tagbody ,@forms)
+             ,@(%tagbody-body forms)
              (setq ,var (1+ ,var))
              (go ,top)
              ,end)
@@ -85,7 +85,7 @@ enum PreludeSources {
              ,top
              (if (endp ,p) (go ,end))
              (setq ,var (car ,p))
-             (tagbody ,@forms)
+             ,@(%tagbody-body forms)
              (setq ,p (cdr ,p))
              (go ,top)
              ,end)
@@ -438,6 +438,54 @@ enum PreludeSources {
 
 (defun yes-or-no-p (&optional control &rest args)
   (sys::%query "yes" "no" control args))
+
+;;; Pretty-printer interface, without layout: output is what a very wide right margin gives.
+(defun pprint-newline (kind &optional stream) (declare (ignore kind stream)) nil)
+(defun pprint-indent (relative-to n &optional stream) (declare (ignore relative-to n stream)) nil)
+(defun pprint-tab (kind colnum colinc &optional stream)
+  (declare (ignore kind colnum colinc stream))
+  nil)
+
+(defun sys::%pprint-list (stream list colon-p)
+  (let ((stream (cond ((null stream) *standard-output*) ((eq stream t) *terminal-io*) (t stream))))
+    (if (listp list)
+        (progn
+          (when colon-p (write-char #\( stream))
+          (do ((l list (cdr l)) (first t nil))
+              ((atom l) (when l (write-string " . " stream) (write l :stream stream)))
+            (unless first (write-char #\Space stream))
+            (write (car l) :stream stream))
+          (when colon-p (write-char #\) stream)))
+        (write list :stream stream))
+    nil))
+(defun pprint-fill (stream list &optional (colon-p t) at-sign-p)
+  (declare (ignore at-sign-p))
+  (sys::%pprint-list stream list colon-p))
+(defun pprint-linear (stream list &optional (colon-p t) at-sign-p)
+  (declare (ignore at-sign-p))
+  (sys::%pprint-list stream list colon-p))
+(defun pprint-tabular (stream list &optional (colon-p t) at-sign-p tabsize)
+  (declare (ignore at-sign-p tabsize))
+  (sys::%pprint-list stream list colon-p))
+
+(defmacro pprint-logical-block ((stream-symbol object &key (prefix "") per-line-prefix (suffix ""))
+                                &body body)
+  (let* ((ss (cond ((null stream-symbol) '*standard-output*)
+                   ((eq stream-symbol t) '*terminal-io*)
+                   (t stream-symbol)))
+         (lst (gensym "LIST")) (blk (gensym "BLOCK")))
+    `(let ((,lst ,object))
+       (if (not (listp ,lst))
+           (write ,lst :stream ,ss)
+           (progn
+             (write-string (or ,per-line-prefix ,prefix) ,ss)
+             (block ,blk
+               (macrolet ((pprint-pop () (list 'pop ',lst))
+                          (pprint-exit-if-list-exhausted ()
+                            (list 'when (list 'null ',lst) (list 'return-from ',blk nil))))
+                 ,@body))
+             (write-string ,suffix ,ss)))
+       nil)))
 """#),
         ("40-data.lisp", #"""
 ;;;; 40-data.lisp — data library macros: hash-table iteration (CLHS 18).

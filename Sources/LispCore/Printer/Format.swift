@@ -425,7 +425,10 @@ final class FormatInterpreter {
     static let ordTens = ["", "tenth", "twentieth", "thirtieth", "fortieth", "fiftieth", "sixtieth", "seventieth",
                           "eightieth", "ninetieth"]
     static let periods = ["", " thousand", " million", " billion", " trillion", " quadrillion", " quintillion",
-                          " sextillion", " septillion", " octillion", " nonillion", " decillion"]
+                          " sextillion", " septillion", " octillion", " nonillion", " decillion",
+                          " undecillion", " duodecillion", " tredecillion", " quattuordecillion",
+                          " quindecillion", " sexdecillion", " septendecillion", " octodecillion",
+                          " novemdecillion", " vigintillion"]
 
     func smallCardinal(_ n: Int) -> String {
         var r = ""
@@ -440,32 +443,42 @@ final class FormatInterpreter {
         return r
     }
 
-    func cardinal(_ n: Int) -> String {
-        if n == 0 { return "zero" }
-        if n < 0 { return "negative " + cardinal(n == Int.min ? Int.max : -n) }
+    /// Cardinal English of a non-negative decimal digit string (any size up to 10^66).
+    func cardinalDigits(_ digits: String) -> String? {
+        let ds = Array(digits.utf8).map { Int($0) - 48 }
+        if ds.allSatisfy({ $0 == 0 }) { return "zero" }
         var groups: [Int] = []
-        var x = n
-        while x > 0 { groups.append(x % 1000); x /= 1000 }
+        var i = ds.count
+        while i > 0 {
+            let lo = max(0, i - 3)
+            groups.append(ds[lo..<i].reduce(0) { $0 * 10 + $1 })
+            i = lo
+        }
+        if groups.count > FormatInterpreter.periods.count { return nil }
         var parts: [String] = []
-        for (i, g) in groups.enumerated().reversed() where g != 0 {
-            parts.append(smallCardinal(g) + FormatInterpreter.periods[i])
+        for (k, g) in groups.enumerated().reversed() where g != 0 {
+            parts.append(smallCardinal(g) + FormatInterpreter.periods[k])
         }
         return parts.joined(separator: " ")
     }
 
-    func ordinal(_ n: Int) -> String {
-        var r = n < 0 ? "negative " : ""
-        let number = n.magnitude > UInt(Int.max) ? Int.max : abs(n)
-        let top = number / 100, bot = number % 100
-        if top != 0 { r += cardinal(number - bot) }
-        if top > 0 && bot > 0 { r += " " }
+    func ordinalDigits(_ digits: String) -> String? {
+        var r = ""
+        let ds = Array(digits.utf8).map { Int($0) - 48 }
+        let bot = ds.suffix(2).reduce(0) { $0 * 10 + $1 }
+        let topZero = ds.dropLast(2).allSatisfy { $0 == 0 }
+        if !topZero {
+            guard let c = cardinalDigits(String(digits.dropLast(2)) + "00") else { return nil }
+            r += c
+            if bot > 0 { r += " " }
+        }
         let t = bot / 10, o = bot % 10
         if bot == 12 { r += "twelfth" }
         else if t == 1 { r += FormatInterpreter.teens[o] + "th" }
         else if t == 0 && o > 0 { r += FormatInterpreter.ordOnes[o] }
         else if o == 0 && t > 0 { r += FormatInterpreter.ordTens[t] }
         else if bot > 0 { r += FormatInterpreter.tens[t] + "-" + FormatInterpreter.ordOnes[o] }
-        else if number > 0 { r += "th" }
+        else if !topZero { r += "th" }
         else { r += "zeroth" }
         return r
     }
@@ -483,23 +496,26 @@ final class FormatInterpreter {
 
     func formatRadixWords(_ d: FDirective, _ a: FArgs) throws(Unwind) {
         let v = try next(a, d)
-        guard case .fixnum(let n) = v else {
-            if case .bignum = v {
-                try fail("number too large to print in English", d.start)
-            }
-            try fail("the argument to ~R must be an integer, not \(rt.printString(v))", d.start)
+        var digits: String
+        switch v {
+        case .fixnum(let n): digits = String(n)
+        case .bignum(let b): digits = b.value.toString(radix: 10)
+        default: try fail("the argument to ~R must be an integer, not \(rt.printString(v))", d.start)
         }
+        let neg = digits.hasPrefix("-")
+        if neg { digits.removeFirst() }
         if d.at {
             let old = d.colon
-            if n < 1 || n > (old ? 4999 : 3999) {
-                try fail("number too large to print in \(old ? "old " : "")Roman numerals: \(n)", d.start)
+            guard case .fixnum(let n) = v, n >= 1, n <= (old ? 4999 : 3999) else {
+                try fail("number too large to print in \(old ? "old " : "")Roman numerals: \(rt.printString(v))", d.start)
             }
             emit(roman(n, old: old))
-        } else if d.colon {
-            emit(ordinal(n))
-        } else {
-            emit(cardinal(n))
+            return
         }
+        guard let words = d.colon ? ordinalDigits(digits) : cardinalDigits(digits) else {
+            try fail("number too large to print in English: \(rt.printString(v))", d.start)
+        }
+        emit((neg ? "negative " : "") + words)
     }
 
     // MARK: case conversion

@@ -14,6 +14,11 @@ public final class Printer {
     public var gensym: Bool
     public var array: Bool
     var currentLevel = 0
+    /// *print-circle*: objects that occur more than once, and the labels assigned so far.
+    public var circle: Bool
+    var shared: Set<ObjectIdentifier> = []
+    var labels: [ObjectIdentifier: Int] = [:]
+    var scanned = false
 
     /// A printer with settings from the current dynamic values of the `*print-...*` variables.
     public init(rt: Runtime, escape: Bool? = nil) {
@@ -27,10 +32,49 @@ public final class Printer {
         if case .fixnum(let n)? = Sym.printLevel.value { level = n } else { level = nil }
         gensym = Sym.printGensym.value?.isTrue ?? true
         array = Sym.printArray.value?.isTrue ?? true
+        circle = Sym.printCircle.value?.isTrue ?? false
         if readably { self.escape = true; length = nil; level = nil }
     }
 
+    /// Find conses and vectors reachable more than once (for *print-circle*).
+    func scan(_ root: Value) {
+        var seen = Set<ObjectIdentifier>()
+        var stack: [Value] = [root]
+        while let v = stack.popLast() {
+            switch v {
+            case .cons(let c):
+                var cell: Cons? = c
+                while let cc = cell {
+                    let id = ObjectIdentifier(cc)
+                    if !seen.insert(id).inserted { shared.insert(id); break }
+                    stack.append(cc.car)
+                    if case .cons(let next) = cc.cdr { cell = next } else { stack.append(cc.cdr); cell = nil }
+                }
+            case .vector(let vec):
+                let id = ObjectIdentifier(vec)
+                if !seen.insert(id).inserted { shared.insert(id); continue }
+                stack.append(contentsOf: vec.activeItems)
+            default: break
+            }
+        }
+    }
+
+    /// With *print-circle*: print `#n#` for an already labelled object (returns true), or
+    /// emit `#n=` before its first occurrence.
+    func circleLabel(_ id: ObjectIdentifier) -> Bool {
+        guard circle, shared.contains(id) else { return false }
+        if let n = labels[id] { out += "#\(n)#"; return true }
+        let n = labels.count + 1
+        labels[id] = n
+        out += "#\(n)="
+        return false
+    }
+
     public func print(_ v: Value) throws(Unwind) {
+        if circle && !scanned {
+            scanned = true
+            scan(v)
+        }
         switch v {
         case .null: printSymbol(Symbol.NIL)
         case .fixnum(let n): printInteger(String(n, radix: base, uppercase: true), isInteger: true)
@@ -50,6 +94,7 @@ public final class Printer {
                 for x in vec.activeItems { if case .fixnum(let b) = x { out += b == 0 ? "0" : "1" } }
                 return
             }
+            if circle && circleLabel(ObjectIdentifier(vec)) { return }
             try printVector(vec.activeItems.map { $0 })
         case .bytes(let b): try printVector(b.bytes[0..<b.count].map { .fixnum(Int($0)) })
         case .function(let f):
@@ -73,6 +118,7 @@ public final class Printer {
     public func render(_ v: Value) -> String {
         let saved = out
         out = ""
+        scanned = false; shared = []; labels = [:]
         do { try print(v) } catch { out += "#<error printing>" }
         let r = out
         out = saved
@@ -220,6 +266,7 @@ public final class Printer {
     // MARK: lists and vectors
 
     func printList(_ c: Cons) throws(Unwind) {
+        if circle && circleLabel(ObjectIdentifier(c)) { return }
         // Quote-like forms print in reader syntax, as SBCL does.
         if case .symbol(let s) = c.car, case .cons(let rest) = c.cdr, case .null = rest.cdr {
             let prefix: String?
@@ -246,6 +293,7 @@ public final class Printer {
         // SBCL's pretty printer shows an empty lambda list / binding list as ().
         let emptyListAt = Printer.emptyListPosition(c.car)
         while case .cons(let cell) = p {
+            if n > 0 && circle && shared.contains(ObjectIdentifier(cell)) { break }
             if n > 0 { out += " " }
             if let len = length, n >= len { out += "..."; out += ")"; return }
             if n == emptyListAt, cell.car.isNil { out += "()"; n += 1; p = cell.cdr; continue }

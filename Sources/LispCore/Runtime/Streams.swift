@@ -59,7 +59,8 @@ open class LispStream: LispObject {
 
 /// `make-string-output-stream` / `with-output-to-string`.
 public final class StringOutputStream: LispStream {
-    public var buffer = String.UnicodeScalarView()
+    public var buffer = ""
+    var bufferCount = 0
     /// When writing into a string with a fill pointer (`with-output-to-string (s str)`).
     public var target: LispString?
     public override init() {}
@@ -70,19 +71,20 @@ public final class StringOutputStream: LispStream {
     public override var supertypeNames: [String] { ["STRING-STREAM", "STREAM"] }
 
     public override func writeChar(_ c: Unicode.Scalar) {
-        if let t = target { t.append(c) } else { buffer.append(c) }
+        if let t = target { t.append(c) } else { buffer.unicodeScalars.append(c); bufferCount += 1 }
         if c == "\n" { storedColumn = 0 } else { storedColumn += 1 }
     }
     public override func writeString(_ s: String) {
-        if let t = target { t.append(contentsOf: s) } else { buffer.append(contentsOf: s.unicodeScalars) }
+        if let t = target { t.append(contentsOf: s) } else { buffer += s; bufferCount += s.unicodeScalars.count }
         advanceColumn(s)
     }
-    public var contents: String { String(buffer) }
-    public override func filePosition() -> Int? { target?.count ?? buffer.count }
+    public var contents: String { buffer }
+    public override func filePosition() -> Int? { target?.count ?? bufferCount }
     /// `get-output-stream-string`: return and clear.
     public func take() -> String {
-        let s = String(buffer)
-        buffer = String.UnicodeScalarView()
+        let s = buffer
+        buffer = ""
+        bufferCount = 0
         storedColumn = 0
         return s
     }
@@ -484,6 +486,8 @@ public final class FileStream: LispStream {
     var pushback: [(Unicode.Scalar, Int)] = []   // char and its byte length
     /// Byte position of the start of inBuf in the file (valid when inBuf is non-empty).
     var inBase = 0
+    /// OPEN created the file (CLOSE :ABORT T deletes it).
+    public var createdNew = false
 
     public init(fd: Int32, path: String, input: Bool, output: Bool, binary: Bool, encoding: CharEncoding) {
         self.fd = fd

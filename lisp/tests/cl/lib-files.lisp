@@ -75,4 +75,8 @@
              (directory-namestring "/tmp/x/f1.txt")))
 (print (pathnamep (pathname "x")))
 (print (pathname "/tmp/y.lisp"))
+(print (handler-case (with-open-file (s *f* :direction :output)
+                       (write-line "x" s) (error "boom"))
+         (error () :caught)))
+(print (probe-file *f*))
 (print :done)
