@@ -99,7 +99,9 @@ func realValue(_ v: Value) -> Double? {
     switch v {
     case .fixnum(let n): return Double(n)
     case .single(let f): return Double(f)
-    case .double(let d): return d
+    case .double(let d): return d.isNaN ? nil : d
+    case .bignum(let b): return b.value.toDouble()
+    case .ratio(let r): return r.numerator.toDouble() / r.denominator.toDouble()
     default: return nil
     }
 }

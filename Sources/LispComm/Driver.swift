@@ -201,7 +201,9 @@ public final class Driver {
     }
 
     /// Sleep `seconds` while serving collections.
-    func sleep(_ seconds: Double) throws(Unwind) {
+    func sleep(_ requested: Double) throws(Unwind) {
+        let seconds = min(max(requested, 0), 1e9)
+        rt.standardOutputStream.finishOutput()
         if driven.isEmpty && runQueue.isEmpty && timers.isEmpty {
             var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
             var rem = timespec()
