@@ -99,7 +99,9 @@ func realValue(_ v: Value) -> Double? {
     switch v {
     case .fixnum(let n): return Double(n)
     case .single(let f): return Double(f)
-    case .double(let d): return d
+    case .double(let d): return d.isNaN ? nil : d
+    case .bignum(let b): return b.value.toDouble()
+    case .ratio(let r): return r.numerator.toDouble() / r.denominator.toDouble()
     default: return nil
     }
 }
@@ -116,12 +118,12 @@ func argError(_ rt: Runtime, _ fname: String, _ arg: String, _ v: Value, _ expec
                                         slots: ["DATUM": v, "EXPECTED-TYPE": Value(expected)]))
 }
 
-func functionDesignator(_ rt: Runtime, _ fname: String, _ arg: String, _ v: Value) throws(Unwind) -> LispFunction {
+func functionDesignator(_ rt: Runtime, _ fname: String, _ arg: @autoclosure () -> String, _ v: Value) throws(Unwind) -> LispFunction {
     switch v {
     case .function(let f): return f
     case .symbol:
         return try rt.coerceToFunction(v)
-    default: try argError(rt, fname, arg, v, "a function designator")
+    default: try argError(rt, fname, arg(), v, "a function designator")
     }
 }
 

@@ -38,6 +38,9 @@ public final class Driver {
     var currentProcess: LispProcess?
     var nextProcessID = 1
 
+    /// MP timers (mp:make-timer), fired from steps.
+    var timers: [LispTimer] = []
+
     private var events = [epoll_event](repeating: epoll_event(), count: 64)
 
     nonisolated(unsafe) public static var shared: Driver?
@@ -114,7 +117,15 @@ public final class Driver {
             if let q = pendingQuit { pendingQuit = nil; throw .quit(q) }
             return false
         }
+        if !timers.isEmpty && fireDueTimers() {
+            if let q = pendingQuit { pendingQuit = nil; throw .quit(q) }
+            return false
+        }
         var timeout = timeoutMS
+        if let next = timers.map({ $0.deadline }).min() {
+            let ms = Int32(max(0, min((next - monotonicNow()) * 1000, 2_000_000_000)).rounded(.up))
+            if timeout < 0 || ms < timeout { timeout = ms }
+        }
         var eligible = 0
         var only: LispCollection?
         for lc in driven where !lc.busy {
@@ -179,7 +190,7 @@ public final class Driver {
     func waitReadable(_ fd: Int32, timeout: Double? = nil) throws(Unwind) -> Bool {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         if poll(&pfd, 1, 0) > 0 { return true }
-        if driven.isEmpty && runQueue.isEmpty {
+        if driven.isEmpty && runQueue.isEmpty && timers.isEmpty {
             let ms: Int32 = timeout.map { Int32(($0 * 1000).rounded(.up)) } ?? -1
             return poll(&pfd, 1, ms) > 0
         }
@@ -190,8 +201,10 @@ public final class Driver {
     }
 
     /// Sleep `seconds` while serving collections.
-    func sleep(_ seconds: Double) throws(Unwind) {
-        if driven.isEmpty && runQueue.isEmpty {
+    func sleep(_ requested: Double) throws(Unwind) {
+        let seconds = min(max(requested, 0), 1e9)
+        rt.standardOutputStream.finishOutput()
+        if driven.isEmpty && runQueue.isEmpty && timers.isEmpty {
             var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
             var rem = timespec()
             while nanosleep(&ts, &rem) != 0 && errno == EINTR { ts = rem }
@@ -200,10 +213,33 @@ public final class Driver {
         _ = try waitUntil(timeout: seconds) { () throws(Unwind) -> Bool in false }
     }
 
+    /// Runs the MP timers that are due; true if any ran.
+    func fireDueTimers() -> Bool {
+        let now = monotonicNow()
+        let due = timers.filter { $0.deadline <= now }
+        if due.isEmpty { return false }
+        for t in due {
+            if let r = t.repeatSeconds { t.deadline = now + r } else { timers.removeAll { $0 === t } }
+            let savedSP = rt.sp, savedDepth = rt.depth
+            let nCatch = rt.catchTags.count, nHandlers = rt.handlerClusters.count, nRestarts = rt.restarts.count
+            do throws(Unwind) {
+                _ = try rt.apply(t.function, t.arguments)
+            } catch {
+                if case .quit(let n) = error { pendingQuit = n }
+            }
+            rt.sp = savedSP
+            rt.depth = savedDepth
+            if rt.catchTags.count > nCatch { rt.catchTags.removeLast(rt.catchTags.count - nCatch) }
+            if rt.handlerClusters.count > nHandlers { rt.handlerClusters.removeLast(rt.handlerClusters.count - nHandlers) }
+            if rt.restarts.count > nRestarts { rt.restarts.removeLast(rt.restarts.count - nRestarts) }
+        }
+        return true
+    }
+
     /// True while the script must keep running: a driven collection has states, acceptors or
     /// queued work, a process is queued, or a loop is being processed.
     var hasLiveWork: Bool {
-        if !runQueue.isEmpty { return true }
+        if !runQueue.isEmpty || !timers.isEmpty { return true }
         for lc in driven {
             if lc.coll.stateCount > 0 || lc.coll.acceptorCount > 0 || lc.coll.hasImmediateWork { return true }
             if lc.looping { return true }
@@ -355,4 +391,21 @@ public final class LispProcess: LispObject {
     public override func printUnreadable() -> String {
         "MP:PROCESS \(World.shared.printHook(name))\(finished ? " dead" : "")"
     }
+}
+
+/// MP:TIMER — runs a function from the driver after a delay (optionally repeating).
+public final class LispTimer: LispObject {
+    let function: LispFunction
+    let arguments: [Value]
+    var deadline = 0.0
+    var repeatSeconds: Double?
+    let name: Value
+    init(function: LispFunction, arguments: [Value], name: Value) {
+        self.function = function
+        self.arguments = arguments
+        self.name = name
+    }
+    public override var typeName: String { "TIMER" }
+    public override var typePackage: String { "MP" }
+    public override func printUnreadable() -> String { "MP:TIMER \(World.shared.printHook(name))" }
 }

@@ -30,7 +30,6 @@ public enum LispComm {
         OperationBuiltins.register(rt, d)
         SocketBuiltins.register(rt, d)
         MPBuiltins.register(rt, d)
-        TemporaryShims.register(rt)
         rt.modules.insert("COMM")
         if let stdin = rt.stdinStream as? FDStream {
             stdin.waitForInput = { [unowned d] fd in
@@ -111,9 +110,10 @@ final class GeneralVectorStorage: MutableByteStorage {
         try scratch.withUnsafeMutableBytes(body)
     }
     func copyBack(_ start: Int, _ end: Int) {
-        guard start < end else { return }
+        let e = min(end, vector.items.count, scratch.count)
+        guard start >= 0, start < e else { return }
         scratch.withUnsafeMutableBytes { p in
-            for i in start..<min(end, vector.items.count) { vector.items[i] = .fixnum(Int(p[i])) }
+            for i in start..<e { vector.items[i] = .fixnum(Int(p[i])) }
         }
     }
 }

@@ -231,6 +231,36 @@ enum MPBuiltins {
             return listFrom([Value(mp.internExternal("%CALL-WITH-LOCK")), spec[0], fn] + Array(spec.dropFirst()))
         }
 
+        // MARK: timers
+        rt.defN("MAKE-TIMER", 1, -1, in: mp) { rt, args throws(Unwind) in
+            let f = try functionDesignator(rt, "MP:MAKE-TIMER", "function", args[0])
+            return .object(LispTimer(function: f, arguments: Array(args.array.dropFirst()), name: .null))
+        }
+        func timerArg(_ rt: Runtime, _ v: Value, _ fname: String) throws(Unwind) -> LispTimer {
+            if case .object(let o) = v, let t = o as? LispTimer { return t }
+            try argError(rt, fname, "timer", v, "an MP:TIMER")
+        }
+        rt.defN("SCHEDULE-TIMER-RELATIVE", 2, 3, in: mp) { rt, args throws(Unwind) in
+            let fname = "MP:SCHEDULE-TIMER-RELATIVE"
+            let t = try timerArg(rt, args[0], fname)
+            guard let secs = realValue(args[1]), secs >= 0 else { try argError(rt, fname, "relative-expiration-time", args[1], "a non-negative real") }
+            var rep: Double?
+            if args.count > 2 && !args[2].isNil {
+                guard let r = realValue(args[2]), r > 0 else { try argError(rt, fname, "repeat-time", args[2], "NIL or a positive real") }
+                rep = r
+            }
+            t.deadline = monotonicNow() + secs
+            t.repeatSeconds = rep
+            if !d.timers.contains(where: { $0 === t }) { d.timers.append(t) }
+            return .object(t)
+        }
+        rt.def1("UNSCHEDULE-TIMER", in: mp) { rt, v throws(Unwind) in
+            let t = try timerArg(rt, v, "MP:UNSCHEDULE-TIMER")
+            let was = d.timers.contains { $0 === t }
+            d.timers.removeAll { $0 === t }
+            return was ? .t : .null
+        }
+
         // CL:SLEEP serves running collections while it waits.
         rt.def1("SLEEP") { rt, s throws(Unwind) in
             guard let t = realValue(s), t >= 0 else { try rt.typeError(s, spec: list(Value(World.shared.cl.internExternal("REAL")), .fixnum(0))) }

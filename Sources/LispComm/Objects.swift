@@ -47,9 +47,10 @@ final class CharStringStorage: MutableByteStorage {
     }
     /// Copy bytes `[start, end)` back into the string after a read.
     func copyBack(_ start: Int, _ end: Int) {
-        guard start < end else { return }
+        let e = min(end, string.count, scratch.count)
+        guard start >= 0, start < e else { return }
         scratch.withUnsafeMutableBytes { p in
-            for i in start..<min(end, string.count) { string[i] = Unicode.Scalar(p[i]) }
+            for i in start..<e { string[i] = Unicode.Scalar(p[i]) }
         }
     }
 }

@@ -305,7 +305,7 @@ enum SocketBuiltins {
         }
 
         // MARK: start-up-server
-        rt.defN("START-UP-SERVER", 0, -1, in: comm, mv: true) { rt, args throws(Unwind) in
+        let startUp = rt.defN("START-UP-SERVER", 0, -1, in: comm, mv: true) { rt, args throws(Unwind) in
             let fname = "START-UP-SERVER"
             let kw = try KeyArgs(rt, args, from: 0, allowed: ["FUNCTION", "ANNOUNCE", "SERVICE", "BACKLOG", "ADDRESS", "LOCAL-ADDRESS",
                                                               "LOCAL-PORT", "NODELAY", "KEEPALIVE", "PROCESS-NAME", "WAIT", "CREATE-STREAM",
@@ -365,6 +365,8 @@ enum SocketBuiltins {
             }
             return try rt.values([.object(p), .null])
         }
+        // Multiprocessing is always "started" here: the same function.
+        comm.internExternal("START-UP-SERVER-AND-MP").function = startUp
     }
 
     static func socketFD(_ rt: Runtime, _ fname: String, _ v: Value) throws(Unwind) -> Int32 {

@@ -1,5 +1,6 @@
 import Glibc
 import LispCore
+import LispComm
 
 /// The read-eval-print loop: reads forms from standard input, prints every value, and survives
 /// errors (the error is reported and the prompt comes back). A prompt is shown only on a terminal.
@@ -36,7 +37,12 @@ struct REPL {
             }
             if eq(form, eof) {
                 if interactive { out.writeString("\n") }
-                return 0
+                // End of input: like a script, keep serving running collections until idle.
+                switch rt.runTopLevel({ () throws(Unwind) in try LispComm.runUntilIdle(rt) }) {
+                case .quit(let n): return n
+                case .failed: return 1
+                case .finished: return 0
+                }
             }
             var values: [Value] = []
             let outcome = rt.runTopLevel { () throws(Unwind) in

@@ -39,7 +39,11 @@ struct Session {
             }
         }
         if options.actions.contains(where: { if case .eval = $0 { return true } else { return false } }) {
-            return 0
+            switch rt.runTopLevel({ () throws(Unwind) in try LispComm.runUntilIdle(rt) }) {
+            case .finished: return 0
+            case .failed: return 1
+            case .quit(let n): return n
+            }
         }
         return REPL(rt: rt).run()
     }

@@ -3,6 +3,10 @@ import XCTest
 
 /// The examples, run as real processes and hit with clients nobody here wrote.
 final class ExampleServerTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(ServerProcess.have("python3"), "python3 is needed for the clients")
+    }
+
     func testEchoServerWithPythonClients() throws {
         let s = try ServerProcess.example("echo-server.lisp")
         defer { s.stop() }

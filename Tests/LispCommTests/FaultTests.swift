@@ -3,6 +3,10 @@ import XCTest
 
 /// Faults from the issue, against the example servers running as processes.
 final class FaultTests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(ServerProcess.have("python3"), "python3 is needed for the clients")
+    }
+
     /// A second, well-behaved client must still be served.
     func assertEchoes(_ s: ServerProcess, file: StaticString = #filePath, line: UInt = #line) {
         let (status, out, err) = ServerProcess.python("""

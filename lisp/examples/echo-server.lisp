@@ -7,7 +7,8 @@
 ;;; bytes arrived (read-buffer completes only when its whole range is full, so it cannot serve
 ;;; messages of unknown length): the callback ends the read with async-io-state-finish, moves
 ;;; the bytes into the connection's buffer with async-io-state-get-buffered-data, and echoes
-;;; them with async-io-state-write-buffer, whose callback starts the next read.
+;;; them with async-io-state-write-buffer, whose callback starts the next read. End of file and
+;;; errors (either direction) go to the error-callback, which closes the connection.
 
 (defvar *port*
   (let ((arg (third sys:*line-arguments-list*)))
@@ -15,25 +16,27 @@
 
 (defvar *collection* (comm:create-and-run-wait-state-collection "echo server" :handler t))
 
+(defun echo-failed (state buffer count)
+  ;; :eof or an error, in either direction
+  (declare (ignore buffer count))
+  (comm:async-io-state-abort-and-close state))
+
 (defun echo-written (state buffer count)
   (declare (ignore buffer count))
-  (if (comm:async-io-state-write-status state)
-      (comm:async-io-state-abort-and-close state)
-      (start-reading state)))
+  (start-reading state))
 
 (defun echo-read (state buffer end)
   (declare (ignore buffer end))
   (comm:async-io-state-finish state)
-  (if (and (comm:async-io-state-read-status state)
-           (zerop (comm:async-io-state-buffered-data-length state)))
-      (comm:async-io-state-abort-and-close state)       ; :eof, :timeout or an error
-      (let* ((out (comm:async-io-state-user-info state))
-             (n (comm:async-io-state-get-buffered-data state out)))
-        (comm:async-io-state-write-buffer state out #'echo-written :end n))))
+  (let ((out (comm:async-io-state-user-info state)))
+    (comm:async-io-state-write-buffer state out #'echo-written
+                                      :end (comm:async-io-state-get-buffered-data state out)
+                                      :error-callback #'echo-failed)))
 
 (defun start-reading (state)
   (comm:async-io-state-read-with-checking state #'echo-read
-                                          :element-type '(unsigned-byte 8)))
+                                          :element-type '(unsigned-byte 8)
+                                          :error-callback #'echo-failed))
 
 (defvar *acceptor*
   (comm:accept-tcp-connections-creating-async-io-states

@@ -41,8 +41,8 @@
            (comm:async-io-state-read-buffer st (make-string 1) (lambda (s b n) (declare (ignore s b n))) :timeout 5)
            (ev :second-read (handler-case (progn (comm:async-io-state-read-buffer st (make-string 1) (lambda (s b n) (declare (ignore s b n)))) :no-error)
                               (error (c) (report c))))
-           ;; 8 MB cannot go out at once (the server does not read), so this write stays pending
-           (comm:async-io-state-write-buffer st (make-string 8000000 :initial-element #\a) nil)
+           ;; 50 MB cannot go out at once (the server does not read), so this write stays pending
+           (comm:async-io-state-write-buffer st (make-array 50000000 :element-type '(unsigned-byte 8)) nil)
            (ev :second-write (handler-case (progn (comm:async-io-state-write-buffer st "b" nil) :no-error)
                                (error (c) (report c))))
            (comm:async-io-state-abort-and-close st :close-callback (lambda (s) (ev :closed (comm:async-io-state-read-status s))))))
