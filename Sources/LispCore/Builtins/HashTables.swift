@@ -109,6 +109,8 @@ public final class HashTable: LispObject {
     var keys: [Value] = []
     var vals: [Value] = []
     var live: [Bool] = []
+    /// Freed entry slots, reused last-freed-first (as SBCL does, which fixes the iteration order).
+    var free: [Int] = []
     public private(set) var count = 0
     var size: Int
     var weakness: Value = .null
@@ -133,11 +135,17 @@ public final class HashTable: LispObject {
     public func put(_ k: Value, _ v: Value) {
         let key = HKey(v: k, test: test)
         if let i = index[key] { vals[i] = v; return }
-        if keys.count - count > 32 && keys.count - count > count { compact() }
-        index[key] = keys.count
-        keys.append(k)
-        vals.append(v)
-        live.append(true)
+        if let slot = free.popLast() {
+            index[key] = slot
+            keys[slot] = k
+            vals[slot] = v
+            live[slot] = true
+        } else {
+            index[key] = keys.count
+            keys.append(k)
+            vals.append(v)
+            live.append(true)
+        }
         count += 1
         if count > size { size = count * 3 / 2 + 1 }
     }
@@ -149,25 +157,14 @@ public final class HashTable: LispObject {
         keys[i] = .null
         vals[i] = .null
         count -= 1
-        if count == 0 { keys.removeAll(keepingCapacity: true); vals.removeAll(keepingCapacity: true); live.removeAll(keepingCapacity: true) }
+        free.append(i)
         return true
     }
 
     public func clear() {
         index.removeAll()
-        keys.removeAll(); vals.removeAll(); live.removeAll()
+        keys.removeAll(); vals.removeAll(); live.removeAll(); free.removeAll()
         count = 0
-    }
-
-    func compact() {
-        var nk: [Value] = [], nv: [Value] = []
-        nk.reserveCapacity(count); nv.reserveCapacity(count)
-        for i in 0..<keys.count where live[i] {
-            index[HKey(v: keys[i], test: test)] = nk.count
-            nk.append(keys[i]); nv.append(vals[i])
-        }
-        keys = nk; vals = nv
-        live = [Bool](repeating: true, count: nk.count)
     }
 
     /// Live entries snapshot (for iteration that may modify the table).
