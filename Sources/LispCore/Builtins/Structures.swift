@@ -65,12 +65,14 @@ public final class StructureObject: LispObject {
 
     public override func printObject(_ p: Printer) throws(Unwind) -> Bool {
         let rt = p.rt
-        if !type.printFunction.isNil || !type.printObjectFunction.isNil {
+        var printer: StructureType? = type
+        while let t = printer, t.printFunction.isNil && t.printObjectFunction.isNil { printer = t.parent }
+        if let pt = printer {
             let s = StringOutputStream()
-            if !type.printObjectFunction.isNil {
-                _ = try rt.funcall(try rt.coerceToFunction(type.printObjectFunction), .object(self), .object(s))
+            if !pt.printObjectFunction.isNil {
+                _ = try rt.funcall(try rt.coerceToFunction(pt.printObjectFunction), .object(self), .object(s))
             } else {
-                _ = try rt.apply(try rt.coerceToFunction(type.printFunction), [.object(self), .object(s), .fixnum(p.currentLevel)])
+                _ = try rt.apply(try rt.coerceToFunction(pt.printFunction), [.object(self), .object(s), .fixnum(p.currentLevel)])
             }
             p.out += String(s.buffer)
             return true
