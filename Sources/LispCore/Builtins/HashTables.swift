@@ -224,6 +224,13 @@ enum HashTableLibrary {
             try table(rt, args[2]).put(args[1], args[0])
             return args[0]
         }
+        // (setf gethash) as an updater call (%PUTHASH key table [default] new).
+        rt.defN("%PUTHASH", 3, 4, in: rt.world.system) { rt, args throws(Unwind) in
+            let new = args[args.count - 1]
+            try table(rt, args[1]).put(args[0], new)
+            return new
+        }
+        SetfRegistry.updaters[Sym.cl("GETHASH")] = .symbol(rt.world.system.internExternal("%PUTHASH"))
         rt.def2("REMHASH") { rt, k, t throws(Unwind) in try table(rt, t).remove(k) ? .t : .null }
         rt.def1("CLRHASH") { rt, t throws(Unwind) in try table(rt, t).clear(); return t }
         rt.def2("MAPHASH") { rt, f, t throws(Unwind) in

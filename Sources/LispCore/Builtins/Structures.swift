@@ -333,6 +333,7 @@ enum StructureLibrary {
                 s.function = getter
                 if t.readOnly[i] {
                     s.setfFunction = nil
+                    SetfRegistry.updaters[s] = nil
                 } else {
                     s.setfFunction = LispFunction(name: list(.symbol(Sym.setf), acc), kind: .native2 { rt, new, x throws(Unwind) in
                         if case .object(let o) = x, let so = o as? StructureObject, so.type === t || so.type.isA(t) {
@@ -341,6 +342,16 @@ enum StructureLibrary {
                         }
                         try rt.typeError(x, spec: .symbol(t.name))
                     })
+                    // (setf (acc obj) new) expands to (#:updater obj new): a direct native call.
+                    let upd = Symbol(name: "SET-" + s.name)
+                    upd.function = LispFunction(name: .symbol(upd), kind: .native2 { rt, x, new throws(Unwind) in
+                        if case .object(let o) = x, let so = o as? StructureObject, so.type === t || so.type.isA(t) {
+                            so.slots[i] = new
+                            return new
+                        }
+                        try rt.typeError(x, spec: .symbol(t.name))
+                    })
+                    SetfRegistry.updaters[s] = .symbol(upd)
                 }
             }
             if let p = args[2].asSymbol, !args[2].isNil {
