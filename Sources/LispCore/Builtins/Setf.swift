@@ -130,8 +130,12 @@ extension CoreMacros {
             // Non-destructive-at-head property update returning the new plist.
             var p = args[0]
             while case .cons(let c) = p {
-                guard case .cons(let v) = c.cdr else { try rt.typeError(args[0], "LIST") }
-                if eq(c.car, args[1]) { v.car = args[2]; return args[0] }
+                if eq(c.car, args[1]) {
+                    guard case .cons(let v) = c.cdr else { try rt.typeError(args[0], "LIST") }
+                    v.car = args[2]
+                    return args[0]
+                }
+                guard case .cons(let v) = c.cdr else { break }
                 p = v.cdr
             }
             return .cons(args[1], .cons(args[2], args[0]))
