@@ -75,4 +75,6 @@
 (print (multiple-value-list (subtypep 'octet 'integer)))
 (print (upgraded-array-element-type 'octet))
 (print (make-array 2 :element-type 'octet :initial-element 7))
+(print (let ((n 0)) (loop for x = (incf n) while (< x 4) collect x)))
+(print (let ((n 0)) (loop for x = (incf n) and y = 0 then x repeat 3 collect (list x y))))
 (print :done)
