@@ -330,7 +330,11 @@ enum ArrayLibrary {
     }
 
     static func printArray(_ a: LispArray, _ p: Printer) throws(Unwind) -> Bool {
-        if !p.array && !p.readably { return false }
+        if !p.array && !p.readably {
+            p.out += "#<" + p.rt.printString(p.rt.typeOf(.object(a))) + " {"
+                + String(UInt(bitPattern: ObjectIdentifier(a).hashValue), radix: 16, uppercase: true) + "}>"
+            return true
+        }
         let off = a.displacedOffset ?? 0
         if a.dimensions.count == 1 {
             var items: [Value] = []
