@@ -330,7 +330,11 @@ enum ArrayLibrary {
     }
 
     static func printArray(_ a: LispArray, _ p: Printer) throws(Unwind) -> Bool {
-        if !p.array && !p.readably { return false }
+        if !p.array && !p.readably {
+            p.out += "#<" + p.rt.printString(p.rt.typeOf(.object(a))) + " {"
+                + String(UInt(bitPattern: ObjectIdentifier(a).hashValue), radix: 16, uppercase: true) + "}>"
+            return true
+        }
         let off = a.displacedOffset ?? 0
         if a.dimensions.count == 1 {
             var items: [Value] = []
@@ -372,10 +376,34 @@ enum ArrayLibrary {
         }
         rt.defN("VECTOR", 0, -1) { _, args in .vector(LispVector(args.array)) }
         rt.defN("AREF", 1, -1) { rt, args throws(Unwind) in
+            if args.count == 2, case .fixnum(let i) = args[1], i >= 0 {
+                switch args[0] {
+                case .vector(let v): if i < v.items.count { return v.items[i] }
+                case .string(let s): if i < s.totalCount { return .character(s[i]) }
+                case .bytes(let b): if i < b.bytes.count { return .fixnum(Int(b.bytes[i])) }
+                default: break
+                }
+            }
             let a = args.array
             let (s, i) = try locate(rt, a[0], a[1...])
             return get(s, i)
         }
+        // (setf aref) as an updater call (%ASET array subscripts... new): no setf-function lookup.
+        rt.defN("%ASET", 2, -1, in: rt.world.system) { rt, args throws(Unwind) in
+            let n = args.count
+            let new = args[n - 1]
+            if n == 3, case .vector(let v) = args[0], case .fixnum(let i) = args[1], i >= 0, i < v.items.count,
+               v.elementType.asSymbol === Symbol.T {
+                v.items[i] = new
+                return new
+            }
+            var a = args.array
+            a.removeLast()
+            let (s, i) = try locate(rt, a[0], a[1...])
+            try set(rt, s, i, new)
+            return new
+        }
+        SetfRegistry.updaters[Sym.cl("AREF")] = .symbol(rt.world.system.internExternal("%ASET"))
         rt.defSetf("AREF", 2, -1) { rt, args throws(Unwind) in
             let a = args.array
             let (s, i) = try locate(rt, a[1], a[2...])
@@ -387,6 +415,13 @@ enum ArrayLibrary {
             guard case .fixnum(let n) = i, n >= 0, n < x.items.count else { try boundsError(rt, v, [i]) }
             return x.items[n]
         }
+        rt.defN("%SVSET", 3, 3, in: rt.world.system) { rt, args throws(Unwind) in
+            guard case .vector(let x) = args[0], x.isSimple else { try rt.typeError(args[0], "SIMPLE-VECTOR") }
+            guard case .fixnum(let n) = args[1], n >= 0, n < x.items.count else { try boundsError(rt, args[0], [args[1]]) }
+            x.items[n] = args[2]
+            return args[2]
+        }
+        SetfRegistry.updaters[Sym.cl("SVREF")] = .symbol(rt.world.system.internExternal("%SVSET"))
         rt.defSetf("SVREF", 3, 3) { rt, args throws(Unwind) in
             guard case .vector(let x) = args[1], x.isSimple else { try rt.typeError(args[1], "SIMPLE-VECTOR") }
             guard case .fixnum(let n) = args[2], n >= 0, n < x.items.count else { try boundsError(rt, args[1], [args[2]]) }

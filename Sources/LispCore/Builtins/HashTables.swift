@@ -102,13 +102,50 @@ func hashEqualp(_ v: Value, _ h: inout Hasher, _ depth: Int) {
     }
 }
 
+@inline(__always) func mixHash(_ x: Int) -> Int {
+    var h = UInt(bitPattern: x) &* 0x9E37_79B9_7F4A_7C15
+    h ^= h >> 29
+    h = h &* 0xBF58_476D_1CE4_E5B9
+    h ^= h >> 32
+    return Int(bitPattern: h)
+}
+
+/// Identity / eql hash without Hasher (fixnums, characters and objects are the common keys).
+@inline(__always) func fastEqlHash(_ v: Value) -> Int {
+    switch v {
+    case .null: return 0x2545_F491
+    case .fixnum(let n): return mixHash(n)
+    case .character(let c): return mixHash(Int(c.value) &+ 0x1_0000_0000)
+    case .symbol(let s): return mixHash(Int(bitPattern: UInt(bitPattern: ObjectIdentifier(s).hashValue)))
+    case .cons(let c): return mixHash(ObjectIdentifier(c).hashValue)
+    case .string(let s): return mixHash(ObjectIdentifier(s).hashValue)
+    case .vector(let x): return mixHash(ObjectIdentifier(x).hashValue)
+    case .bytes(let b): return mixHash(ObjectIdentifier(b).hashValue)
+    case .function(let f): return mixHash(ObjectIdentifier(f).hashValue)
+    case .object(let o): return mixHash(ObjectIdentifier(o).hashValue)
+    case .single(let f): return mixHash(Int(f.bitPattern))
+    case .double(let d): return mixHash(Int(bitPattern: UInt(d.bitPattern)))
+    default:
+        var h = Hasher()
+        hashEql(v, &h)
+        return h.finalize()
+    }
+}
+
+/// An insertion-ordered hash table: entries live in parallel arrays (freed slots are reused
+/// last-freed-first, as SBCL does); an open-addressing index (linear probing) maps hashes to entries.
 public final class HashTable: LispObject {
     public let test: HashTest
-    /// The test as given (symbol) for `hash-table-test`.
-    var index: [HKey: Int] = [:]
     var keys: [Value] = []
     var vals: [Value] = []
+    var hashes: [Int] = []
     var live: [Bool] = []
+    /// Freed entry slots, reused last-freed-first (as SBCL does, which fixes the iteration order).
+    var free: [Int] = []
+    /// Index: 0 empty, -1 deleted, else entry + 1.
+    var slots: [Int32]
+    var mask: Int
+    var used = 0          // live + deleted index slots
     public private(set) var count = 0
     var size: Int
     var weakness: Value = .null
@@ -116,8 +153,11 @@ public final class HashTable: LispObject {
     init(test: HashTest, size: Int) {
         self.test = test
         self.size = max(size, 7)
+        var cap = 16
+        while cap < size * 2 && cap < (1 << 26) { cap <<= 1 }
+        slots = [Int32](repeating: 0, count: cap)
+        mask = cap - 1
         super.init()
-        if size > 0 { index.reserveCapacity(min(size, 1 << 20)) }
     }
 
     public override var typeName: String { "HASH-TABLE" }
@@ -125,49 +165,113 @@ public final class HashTable: LispObject {
         "HASH-TABLE :TEST \(test.name) :COUNT \(count) {\(String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16, uppercase: true))}"
     }
 
+    @inline(__always) func hashOf(_ k: Value) -> Int {
+        switch test {
+        case .eq, .eql: return fastEqlHash(k)
+        case .equal:
+            switch k {
+            case .string, .cons, .vector: var h = Hasher(); hashEqual(k, &h, 4); return h.finalize()
+            default: return fastEqlHash(k)
+            }
+        case .equalp: var h = Hasher(); hashEqualp(k, &h, 4); return h.finalize()
+        }
+    }
+
+    @inline(__always) func same(_ a: Value, _ b: Value) -> Bool {
+        switch test {
+        case .eq: return eq(a, b)
+        case .eql: return eql(a, b)
+        case .equal: return equal(a, b)
+        case .equalp: return equalp(a, b)
+        }
+    }
+
+    /// The entry index of `k`, or nil.
+    @inline(__always) func find(_ k: Value, _ h: Int) -> Int? {
+        var i = h & mask
+        while true {
+            let s = Int(slots[i])
+            if s == 0 { return nil }
+            if s > 0 {
+                let e = s - 1
+                if hashes[e] == h && same(keys[e], k) { return e }
+            }
+            i = (i + 1) & mask
+        }
+    }
+
     @inline(__always) public func get(_ k: Value) -> Value? {
-        if let i = index[HKey(v: k, test: test)] { return vals[i] }
+        if count == 0 { return nil }
+        if let e = find(k, hashOf(k)) { return vals[e] }
         return nil
     }
 
+    func rebuildIndex(_ cap: Int) {
+        slots = [Int32](repeating: 0, count: cap)
+        mask = cap - 1
+        used = 0
+        for e in 0..<keys.count where live[e] {
+            var i = hashes[e] & mask
+            while slots[i] != 0 { i = (i + 1) & mask }
+            slots[i] = Int32(e + 1)
+            used += 1
+        }
+    }
+
     public func put(_ k: Value, _ v: Value) {
-        let key = HKey(v: k, test: test)
-        if let i = index[key] { vals[i] = v; return }
-        if keys.count - count > 32 && keys.count - count > count { compact() }
-        index[key] = keys.count
-        keys.append(k)
-        vals.append(v)
-        live.append(true)
+        let h = hashOf(k)
+        if count > 0, let e = find(k, h) { vals[e] = v; return }
+        if (used + 1) * 2 > slots.count {
+            // Live entries at most a quarter of the new index (deleted slots are dropped).
+            var cap = 16
+            while cap < 4 * (count + 1) { cap <<= 1 }
+            rebuildIndex(max(cap, slots.count > 4 * (count + 1) ? slots.count : cap))
+        }
+        let e: Int
+        if let slot = free.popLast() {
+            e = slot
+            keys[e] = k; vals[e] = v; hashes[e] = h; live[e] = true
+        } else {
+            e = keys.count
+            keys.append(k); vals.append(v); hashes.append(h); live.append(true)
+        }
+        var i = h & mask
+        while slots[i] > 0 { i = (i + 1) & mask }
+        if slots[i] == 0 { used += 1 }
+        slots[i] = Int32(e + 1)
         count += 1
         if count > size { size = count * 3 / 2 + 1 }
     }
 
     @discardableResult
     public func remove(_ k: Value) -> Bool {
-        guard let i = index.removeValue(forKey: HKey(v: k, test: test)) else { return false }
-        live[i] = false
-        keys[i] = .null
-        vals[i] = .null
-        count -= 1
-        if count == 0 { keys.removeAll(keepingCapacity: true); vals.removeAll(keepingCapacity: true); live.removeAll(keepingCapacity: true) }
-        return true
+        if count == 0 { return false }
+        let h = hashOf(k)
+        var i = h & mask
+        while true {
+            let s = Int(slots[i])
+            if s == 0 { return false }
+            if s > 0 {
+                let e = s - 1
+                if hashes[e] == h && same(keys[e], k) {
+                    slots[i] = -1
+                    live[e] = false
+                    keys[e] = .null
+                    vals[e] = .null
+                    count -= 1
+                    free.append(e)
+                    return true
+                }
+            }
+            i = (i + 1) & mask
+        }
     }
 
     public func clear() {
-        index.removeAll()
-        keys.removeAll(); vals.removeAll(); live.removeAll()
+        keys.removeAll(); vals.removeAll(); hashes.removeAll(); live.removeAll(); free.removeAll()
+        for i in 0..<slots.count { slots[i] = 0 }
+        used = 0
         count = 0
-    }
-
-    func compact() {
-        var nk: [Value] = [], nv: [Value] = []
-        nk.reserveCapacity(count); nv.reserveCapacity(count)
-        for i in 0..<keys.count where live[i] {
-            index[HKey(v: keys[i], test: test)] = nk.count
-            nk.append(keys[i]); nv.append(vals[i])
-        }
-        keys = nk; vals = nv
-        live = [Bool](repeating: true, count: nk.count)
     }
 
     /// Live entries snapshot (for iteration that may modify the table).
@@ -227,6 +331,13 @@ enum HashTableLibrary {
             try table(rt, args[2]).put(args[1], args[0])
             return args[0]
         }
+        // (setf gethash) as an updater call (%PUTHASH key table [default] new).
+        rt.defN("%PUTHASH", 3, 4, in: rt.world.system) { rt, args throws(Unwind) in
+            let new = args[args.count - 1]
+            try table(rt, args[1]).put(args[0], new)
+            return new
+        }
+        SetfRegistry.updaters[Sym.cl("GETHASH")] = .symbol(rt.world.system.internExternal("%PUTHASH"))
         rt.def2("REMHASH") { rt, k, t throws(Unwind) in try table(rt, t).remove(k) ? .t : .null }
         rt.def1("CLRHASH") { rt, t throws(Unwind) in try table(rt, t).clear(); return t }
         rt.def2("MAPHASH") { rt, f, t throws(Unwind) in

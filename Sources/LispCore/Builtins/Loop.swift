@@ -33,6 +33,8 @@ final class LoopExpander {
         var tests: [Value] = []
         var stepAssign: [(Value, Value)] = []
         var post: [(Value, Value)] = []
+        /// False when `post` re-evaluates what `initAssign` already did (for x = expr without then).
+        var postInPrologue = true
     }
 
     init(_ rt: Runtime, _ body: [Value]) {
@@ -175,6 +177,7 @@ final class LoopExpander {
                 // as a post-assignment it runs in the prologue and after every step.
                 destructure(varSpec, first, &assigns)
                 fc.post = assigns
+                fc.postInPrologue = false
             }
         case "BEING":
             pos += 1
@@ -255,7 +258,7 @@ final class LoopExpander {
         for fc in group {
             prologue += setqForm(fc.initAssign)
             prologue += fc.tests.map { testStmt($0) }
-            prologue += setqForm(fc.post)
+            if fc.postInPrologue { prologue += setqForm(fc.post) }
         }
         // Stepping: the group's steps in parallel, then tests, then post-assignments.
         let assigns = group.flatMap { $0.stepAssign }

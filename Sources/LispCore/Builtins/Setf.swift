@@ -129,9 +129,13 @@ extension CoreMacros {
         rt.defN("%PUTF", 3, 3, in: rt.world.system) { rt, args throws(Unwind) in
             // Non-destructive-at-head property update returning the new plist.
             var p = args[0]
-            // Like SBCL, a malformed (odd) tail just ends the search.
-            while case .cons(let c) = p, case .cons(let v) = c.cdr {
-                if eq(c.car, args[1]) { v.car = args[2]; return args[0] }
+            while case .cons(let c) = p {
+                if eq(c.car, args[1]) {
+                    guard case .cons(let v) = c.cdr else { try rt.typeError(args[0], "LIST") }
+                    v.car = args[2]
+                    return args[0]
+                }
+                guard case .cons(let v) = c.cdr else { break }
                 p = v.cdr
             }
             return .cons(args[1], .cons(args[2], args[0]))

@@ -21,6 +21,26 @@ public final class StructureType {
         self.readOnly = readOnly
     }
 
+    /// Indices of slots with a declared type other than T (checked on construction and setf).
+    var checkedSlots: [Int] {
+        var out: [Int] = []
+        for (i, t) in slotTypes.enumerated() where !(t.asSymbol === Symbol.T && !t.isNil) { out.append(i) }
+        return out
+    }
+
+    func checkSlot(_ rt: Runtime, _ i: Int, _ v: Value) throws(Unwind) {
+        let t = slotTypes[i]
+        if t.asSymbol === Symbol.T && !t.isNil { return }
+        // Only types known now (a forward reference to a later structure is not checked).
+        if let s = t.asSymbol, !t.isNil, !rt.isKnownTypeName(s) { return }
+        if case .cons(let c) = t, let h = c.car.asSymbol, h.package !== rt.world.cl { return }
+        if !(try rt.typep(v, t)) {
+            try rt.signalError(rt.makeCondition(StandardConditions.typeError,
+                message: "The value \(rt.printString(v)) is not of type \(rt.printString(t)) (slot \(slotNames[i].name) of \(name.name)).",
+                slots: ["DATUM": v, "EXPECTED-TYPE": t]))
+        }
+    }
+
     @inline(__always) func isA(_ t: StructureType) -> Bool {
         var c: StructureType? = self
         while let x = c { if x === t { return true }; c = x.parent }
@@ -35,6 +55,8 @@ public final class StructureType {
     }
 
     lazy var box = StructureTypeBox(self)
+    /// Cached `checkedSlots` (set when the type is installed by %DEFSTRUCT).
+    var checked: [Int] = []
     nonisolated(unsafe) static var registry: [Symbol: StructureType] = [:]
 }
 
@@ -65,12 +87,14 @@ public final class StructureObject: LispObject {
 
     public override func printObject(_ p: Printer) throws(Unwind) -> Bool {
         let rt = p.rt
-        if !type.printFunction.isNil || !type.printObjectFunction.isNil {
+        var printer: StructureType? = type
+        while let t = printer, t.printFunction.isNil && t.printObjectFunction.isNil { printer = t.parent }
+        if let pt = printer {
             let s = StringOutputStream()
-            if !type.printObjectFunction.isNil {
-                _ = try rt.funcall(try rt.coerceToFunction(type.printObjectFunction), .object(self), .object(s))
+            if !pt.printObjectFunction.isNil {
+                _ = try rt.funcall(try rt.coerceToFunction(pt.printObjectFunction), .object(self), .object(s))
             } else {
-                _ = try rt.apply(try rt.coerceToFunction(type.printFunction), [.object(self), .object(s), .fixnum(p.currentLevel)])
+                _ = try rt.apply(try rt.coerceToFunction(pt.printFunction), [.object(self), .object(s), .fixnum(p.currentLevel)])
             }
             p.out += String(s.buffer)
             return true
@@ -322,6 +346,7 @@ enum StructureLibrary {
         rt.defN("%DEFSTRUCT", 4, 4, in: sys) { rt, args throws(Unwind) in
             let t = try typeArg(rt, args[0])
             StructureType.registry[t.name] = t
+            t.checked = t.checkedSlots
             for (i, acc) in try rt.listItems(args[1]).enumerated() {
                 let s = try rt.symbol(acc)
                 let getter = LispFunction(name: acc, kind: .native1 { rt, x throws(Unwind) in
@@ -331,14 +356,27 @@ enum StructureLibrary {
                 s.function = getter
                 if t.readOnly[i] {
                     s.setfFunction = nil
+                    SetfRegistry.updaters[s] = nil
                 } else {
                     s.setfFunction = LispFunction(name: list(.symbol(Sym.setf), acc), kind: .native2 { rt, new, x throws(Unwind) in
                         if case .object(let o) = x, let so = o as? StructureObject, so.type === t || so.type.isA(t) {
+                            if !t.checked.isEmpty { try t.checkSlot(rt, i, new) }
                             so.slots[i] = new
                             return new
                         }
                         try rt.typeError(x, spec: .symbol(t.name))
                     })
+                    // (setf (acc obj) new) expands to (#:updater obj new): a direct native call.
+                    let upd = Symbol(name: "SET-" + s.name)
+                    upd.function = LispFunction(name: .symbol(upd), kind: .native2 { rt, x, new throws(Unwind) in
+                        if case .object(let o) = x, let so = o as? StructureObject, so.type === t || so.type.isA(t) {
+                            if !t.checked.isEmpty { try t.checkSlot(rt, i, new) }
+                            so.slots[i] = new
+                            return new
+                        }
+                        try rt.typeError(x, spec: .symbol(t.name))
+                    })
+                    SetfRegistry.updaters[s] = .symbol(upd)
                 }
             }
             if let p = args[2].asSymbol, !args[2].isNil {
@@ -365,6 +403,7 @@ enum StructureLibrary {
             let t = try typeArg(rt, args[0])
             var slots = Array(args.array.dropFirst())
             if slots.count < t.slotNames.count { slots += [Value](repeating: .null, count: t.slotNames.count - slots.count) }
+            for i in t.checked { try t.checkSlot(rt, i, slots[i]) }
             return .object(StructureObject(type: t, slots: slots))
         }
         rt.def1("COPY-STRUCTURE") { rt, x throws(Unwind) in

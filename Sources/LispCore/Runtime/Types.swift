@@ -33,6 +33,7 @@ extension Runtime {
         if s.package === world.cl || s.package === world.system || s.package === world.comm || s.package === world.mp {
             if let r = builtinTypep(v, s.name, clPackage: s.package === world.cl) { return r }
         }
+        if case .object(let o) = v, o is StructureObject, let r = structTypepHook?(o, s) { return r }
         if let cls = ConditionRegistry.shared.find(s) {
             if case .object(let o) = v, let c = o as? LispCondition { return c.cls.isSubclass(of: cls) }
             return false
