@@ -173,9 +173,10 @@ final class LoopExpander {
                 }
             } else {
                 var assigns: [(Value, Value)] = []
-                // `for x = expr` evaluates expr once per iteration, the first time included:
-                // as a post-assignment it runs in the prologue and after every step.
+                // `for x = expr` evaluates expr once per iteration: in the prologue as the
+                // initial assignment, afterwards as the post-step assignment.
                 destructure(varSpec, first, &assigns)
+                fc.initAssign = assigns
                 fc.post = assigns
                 fc.postInPrologue = false
             }
