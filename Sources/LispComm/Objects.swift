@@ -160,7 +160,7 @@ public final class LispIPv6: LispObject {
 }
 
 /// The Lisp object naming an engine error status (read-status / write-status / failure):
-/// a condition of class COMM:SOCKET-ERROR carrying the errno (see COMPATIBILITY-NOTES.md).
+/// a condition of class COMM:SOCKET-ERROR carrying the errno (see the README compatibility notes).
 extension World {
     /// Printer for names inside `#<...>` (prin1 form).
     func printHook(_ v: Value) -> String {
