@@ -177,7 +177,6 @@ final class LoopExpander {
                 // as a post-assignment it runs in the prologue and after every step.
                 destructure(varSpec, first, &assigns)
                 fc.post = assigns
-                fc.postInPrologue = false
             }
         case "BEING":
             pos += 1
