@@ -178,7 +178,6 @@ final class LoopExpander {
                 destructure(varSpec, first, &assigns)
                 fc.initAssign = assigns
                 fc.post = assigns
-                fc.postInPrologue = false
             }
         case "BEING":
             pos += 1
