@@ -178,6 +178,7 @@ final class LoopExpander {
                 destructure(varSpec, first, &assigns)
                 fc.initAssign = assigns
                 fc.post = assigns
+                fc.postInPrologue = false
             }
         case "BEING":
             pos += 1
