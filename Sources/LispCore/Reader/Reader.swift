@@ -227,6 +227,15 @@ public final class Reader {
         return try makeSymbol(chars, escaped)
     }
 
+    /// Readtable-case :upcase for one character (ASCII fast path; Unicode case mapping otherwise).
+    @inline(__always) static func appendUpcased(_ ch: Unicode.Scalar, to out: inout String.UnicodeScalarView) {
+        if ch.value < 128 {
+            out.append(ch.value >= 97 && ch.value <= 122 ? Unicode.Scalar(ch.value - 32)! : ch)
+        } else {
+            out.append(contentsOf: String(ch).uppercased().unicodeScalars)
+        }
+    }
+
     var suppress: Bool { Sym.readSuppress.value?.isTrue ?? false }
 
     func makeSymbol(_ chars: [Unicode.Scalar], _ escaped: [Bool]) throws(Unwind) -> Value {
@@ -243,7 +252,7 @@ public final class Reader {
                 }
                 continue
             }
-            if escaped[i] { folded.append(ch) } else { folded.append(contentsOf: String(ch).uppercased().unicodeScalars) }
+            if escaped[i] { folded.append(ch) } else { Reader.appendUpcased(ch, to: &folded) }
         }
         let all = Array(folded)
         guard let at = colonAt else {
@@ -508,7 +517,7 @@ public final class Reader {
                 src.unread(ch)
                 break
             } else {
-                s.append(contentsOf: String(ch).uppercased().unicodeScalars)
+                Reader.appendUpcased(ch, to: &s)
             }
             c = try src.next()
         }

@@ -1,3 +1,5 @@
+import Glibc
+
 /// All per-thread interpreter state: the value stack, multiple values, the dynamic environment
 /// (catch tags, handler clusters, restarts), call depth and backtrace. The shared heap (packages,
 /// symbols, definitions) lives in `World`. Exactly one thread runs a `Runtime` (DESIGN.md:
@@ -61,8 +63,7 @@ public final class Runtime {
 
     public init(stackSize: Int = 1 << 20, maxDepth: Int = 20000) {
         stackCapacity = stackSize
-        stackBase = .allocate(capacity: stackSize)
-        stackBase.initialize(repeating: .null, count: stackSize)
+        stackBase = Runtime.allocateZeroedStack(stackSize)
         stackEnd = stackBase + (stackSize - 64)
         stackLimit = stackBase + (stackSize - 65536)
         sp = stackBase
@@ -79,10 +80,26 @@ public final class Runtime {
     }
 
     deinit {
+        // Slots hold only values the stack discipline overwrote; release them, then unmap.
         stackBase.deinitialize(count: stackCapacity)
-        stackBase.deallocate()
+        munmap(UnsafeMutableRawPointer(stackBase), stackCapacity * MemoryLayout<Value>.stride)
         mv.deinitialize(count: Runtime.multipleValuesLimit)
         mv.deallocate()
+    }
+
+    /// The value stack comes from an anonymous mapping: the kernel supplies zero pages lazily, so
+    /// start-up does not touch 16 MiB. An all-zero `Value` is a trivial case (no reference to
+    /// release), which is checked once here; otherwise the memory is initialized explicitly.
+    static func allocateZeroedStack(_ count: Int) -> UnsafeMutablePointer<Value> {
+        let bytes = count * MemoryLayout<Value>.stride
+        let raw = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
+        guard let base = raw, base != MAP_FAILED else { fatalError("cannot map the Lisp value stack") }
+        let p = base.bindMemory(to: Value.self, capacity: count)
+        switch p[0] {
+        case .null, .fixnum(0): break
+        default: p.initialize(repeating: .null, count: count)
+        }
+        return p
     }
 
     /// A fresh id for a dynamic extent (block, tagbody instance).
