@@ -138,6 +138,12 @@ enum PrintBuiltins {
     static func writeStringRange(_ rt: Runtime, _ args: Args, newline: Bool) throws(Unwind) {
         let s = try rt.lispString(args[0])
         let stream = try outStream(rt, args.get(1))
+        if args.count <= 2 {
+            // The common case, with no :start/:end: straight into the stream.
+            stream.writeLispString(s, 0, s.count)
+            if newline { stream.writeChar("\n") }
+            return
+        }
         let kw = try rt.keywordArgs(args, from: min(2, args.count), allowed: ["START", "END"], fname: newline ? "WRITE-LINE" : "WRITE-STRING")
         let start = try kw["START"].map { (v: Value) throws(Unwind) -> Int in try rt.index(v) } ?? 0
         let end = try kw["END"].flatMap { (v: Value) throws(Unwind) -> Int? in v.isNil ? nil : try rt.index(v) } ?? s.count

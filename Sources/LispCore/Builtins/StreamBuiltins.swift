@@ -30,7 +30,7 @@ enum StreamBuiltins {
         rt.defN("MAKE-STRING-OUTPUT-STREAM", 0, -1) { _, _ throws(Unwind) in .object(StringOutputStream()) }
         rt.def1("GET-OUTPUT-STREAM-STRING") { rt, s throws(Unwind) in
             guard case .object(let o) = s, let so = o as? StringOutputStream else { try rt.typeError(s, "STRING-OUTPUT-STREAM") }
-            return Value(so.take())
+            return .string(so.takeLispString())
         }
         rt.defN("MAKE-STRING-INPUT-STREAM", 1, 3) { rt, args throws(Unwind) in
             let s = try rt.lispString(args[0])

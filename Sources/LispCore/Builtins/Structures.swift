@@ -96,7 +96,7 @@ public final class StructureObject: LispObject {
             } else {
                 _ = try rt.apply(try rt.coerceToFunction(pt.printFunction), [.object(self), .object(s), .fixnum(p.currentLevel)])
             }
-            p.out += String(s.buffer)
+            p.out += s.contents
             return true
         }
         if let lv = p.level, p.currentLevel >= lv { p.out += "#"; return true }

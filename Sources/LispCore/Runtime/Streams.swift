@@ -24,6 +24,10 @@ open class LispStream: LispObject {
         for c in s.unicodeScalars { writeChar(c) }
     }
     open func writeByte(_ b: UInt8) throws(Unwind) {}
+    /// Write `s[start..<end]` (streams override this to avoid building a Swift String).
+    open func writeLispString(_ s: LispString, _ start: Int, _ end: Int) {
+        for i in start..<end { writeChar(s[i]) }
+    }
     open func finishOutput() {}
 
     /// Track the column after writing `s`.
@@ -59,8 +63,8 @@ open class LispStream: LispObject {
 
 /// `make-string-output-stream` / `with-output-to-string`.
 public final class StringOutputStream: LispStream {
-    public var buffer = ""
-    var bufferCount = 0
+    /// Characters written so far (an array: appending a scalar is cheap, unlike a String).
+    public var scalars: [Unicode.Scalar] = []
     /// When writing into a string with a fill pointer (`with-output-to-string (s str)`).
     public var target: LispString?
     public override init() {}
@@ -71,20 +75,44 @@ public final class StringOutputStream: LispStream {
     public override var supertypeNames: [String] { ["STRING-STREAM", "STREAM"] }
 
     public override func writeChar(_ c: Unicode.Scalar) {
-        if let t = target { t.append(c) } else { buffer.unicodeScalars.append(c); bufferCount += 1 }
+        if let t = target { t.append(c) } else { scalars.append(c) }
         if c == "\n" { storedColumn = 0 } else { storedColumn += 1 }
     }
     public override func writeString(_ s: String) {
-        if let t = target { t.append(contentsOf: s) } else { buffer += s; bufferCount += s.unicodeScalars.count }
+        if let t = target { t.append(contentsOf: s) } else { scalars.append(contentsOf: s.unicodeScalars) }
         advanceColumn(s)
     }
-    public var contents: String { buffer }
-    public override func filePosition() -> Int? { target?.count ?? bufferCount }
+    public override func writeLispString(_ s: LispString, _ start: Int, _ end: Int) {
+        guard target == nil else { super.writeLispString(s, start, end); return }
+        var col = storedColumn
+        if s.isBase {
+            for i in start..<end {
+                let b = s.bytes[i]
+                scalars.append(Unicode.Scalar(b))
+                col = b == 10 ? 0 : col + 1
+            }
+        } else {
+            for i in start..<end {
+                let c = s.scalars[i]
+                scalars.append(c)
+                col = c == "\n" ? 0 : col + 1
+            }
+        }
+        storedColumn = col
+    }
+    public var contents: String { String(String.UnicodeScalarView(scalars)) }
+    public override func filePosition() -> Int? { target?.count ?? scalars.count }
     /// `get-output-stream-string`: return and clear.
     public func take() -> String {
-        let s = buffer
-        buffer = ""
-        bufferCount = 0
+        let s = contents
+        scalars.removeAll()
+        storedColumn = 0
+        return s
+    }
+    /// `get-output-stream-string` as a Lisp string, without going through a Swift String.
+    public func takeLispString() -> LispString {
+        let s = LispString(scalars: scalars)
+        scalars = []
         storedColumn = 0
         return s
     }
