@@ -2,8 +2,9 @@
 ;;;
 ;;;   commlisp lisp/examples/echo-server.lisp [PORT]     (default 7777; 0 = any free port)
 ;;;
-;;; Every connection gets one reusable 64 KiB (unsigned-byte 8) buffer (its user-info), so no
-;;; Lisp object is allocated per message. Reading uses read-with-checking only to learn how many
+;;; Every connection gets one reusable (unsigned-byte 8) buffer (its user-info), made on its first
+;;; message and grown to the largest burst, so idle connections cost no buffer and no Lisp object
+;;; is allocated per message. Reading uses read-with-checking only to learn how many
 ;;; bytes arrived (read-buffer completes only when its whole range is full, so it cannot serve
 ;;; messages of unknown length): the callback ends the read with async-io-state-finish, moves
 ;;; the bytes into the connection's buffer with async-io-state-get-buffered-data, and echoes
@@ -28,7 +29,13 @@
 (defun echo-read (state buffer end)
   (declare (ignore buffer end))
   (comm:async-io-state-finish state)
-  (let ((out (comm:async-io-state-user-info state)))
+  ;; The per-connection output buffer is made on the first message (idle connections cost
+  ;; no buffer) and grown when a larger burst arrives; afterwards it is reused.
+  (let ((out (comm:async-io-state-user-info state))
+        (n (comm:async-io-state-buffered-data-length state)))
+    (when (or (null out) (< (length out) n))
+      (setf out (make-array (max n 4096) :element-type '(unsigned-byte 8))
+            (comm:async-io-state-user-info state) out))
     (comm:async-io-state-write-buffer state out #'echo-written
                                       :end (comm:async-io-state-get-buffered-data state out)
                                       :error-callback #'echo-failed)))
@@ -43,8 +50,6 @@
    *collection* *port*
    (lambda (handle state)
      (declare (ignore handle))
-     (setf (comm:async-io-state-user-info state)
-           (make-array 65536 :element-type '(unsigned-byte 8)))
      (start-reading state))
    :handle-name "echo"))
 
