@@ -35,7 +35,8 @@ enum CharactersLibrary {
         if v <= 32 { return controlNames[Int(v)] }
         if v == 127 { return "Rubout" }
         if v >= 128 && v < 160 { return c1Names[Int(v - 128)] }
-        if let n = c.properties.name, !n.hasPrefix("CJK UNIFIED IDEOGRAPH-"), !n.hasPrefix("TANGUT IDEOGRAPH-") {
+        if let n = c.properties.name, !n.hasPrefix("CJK UNIFIED IDEOGRAPH-"), !n.hasPrefix("TANGUT IDEOGRAPH-"),
+           !n.hasPrefix("KHITAN SMALL SCRIPT CHARACTER-"), !n.hasPrefix("NUSHU CHARACTER-") {
             return String(n.map { $0 == " " ? "_" : $0 })
         }
         return "U" + hex(v)

@@ -143,33 +143,9 @@ public final class Printer {
         out += digits
     }
 
-    static let charNames: [String] = [
-        "Nul", "Soh", "Stx", "Etx", "Eot", "Enq", "Ack", "Bel", "Backspace", "Tab", "Newline", "Vt", "Page",
-        "Return", "So", "Si", "Dle", "Dc1", "Dc2", "Dc3", "Dc4", "Nak", "Syn", "Etb", "Can", "Em", "Sub", "Esc",
-        "Fs", "Gs", "Rs", "Us", "Space",
-    ]
-    static let c1Names: [String] = [
-        "C80", "C81", "Break-Permitted", "No-Break-Permitted", "C84", "Next-Line", "Start-Selected-Area",
-        "End-Selected-Area", "Character-Tabulation-Set", "Character-Tabulation-With-Justification",
-        "Line-Tabulation-Set", "Partial-Line-Forward", "Partial-Line-Backward", "Reverse-Linefeed",
-        "Single-Shift-Two", "Single-Shift-Three", "Device-Control-String", "Private-Use-One", "Private-Use-Two",
-        "Set-Transmit-State", "Cancel-Character", "Message-Waiting", "Start-Guarded-Area", "End-Guarded-Area",
-        "Start-String", "C99", "Single-Character-Introducer", "Control-Sequence-Introducer", "String-Terminator",
-        "Operating-System-Command", "Privacy-Message", "Application-Program-Command",
-    ]
-
-    /// Name of a character as SBCL's `char-name` returns it.
-    public static func characterName(_ c: Unicode.Scalar) -> String? {
-        let v = c.value
-        if v <= 32 { return charNames[Int(v)] }
-        if v == 127 { return "Rubout" }
-        if v >= 128 && v < 160 { return c1Names[Int(v - 128)] }
-        if let n = c.properties.name, !n.hasPrefix("CJK UNIFIED IDEOGRAPH-"), !n.hasPrefix("TANGUT IDEOGRAPH-"),
-           !n.hasPrefix("KHITAN SMALL SCRIPT CHARACTER-"), !n.hasPrefix("NUSHU CHARACTER-") {
-            return String(n.map { $0 == " " ? "_" : $0 })
-        }
-        return "U" + String(v, radix: 16, uppercase: true)
-    }
+    /// Name of a character as SBCL's `char-name` returns it (the table lives in the characters
+    /// library, shared with `char-name` and `name-char`).
+    public static func characterName(_ c: Unicode.Scalar) -> String? { CharactersLibrary.charName(c) }
 
     func printCharacter(_ c: Unicode.Scalar) {
         guard escape else { out.unicodeScalars.append(c); return }
@@ -177,7 +153,7 @@ public final class Printer {
         // SBCL 2.2.9 prints ASCII graphic characters and Space as themselves, all others by name
         // (Unicode names for non-ASCII); with *print-readably* every character prints by name.
         if c.value >= 32 && c.value < 127 && !readably { out.unicodeScalars.append(c) } else {
-            out += CharactersLibrary.charName(c) ?? Printer.characterName(c) ?? String(Character(c))
+            out += CharactersLibrary.charName(c) ?? String(Character(c))
         }
     }
 
