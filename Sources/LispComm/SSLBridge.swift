@@ -34,6 +34,7 @@ enum SSLBridge {
         sslHandshakeTimeout = def("SSL-HANDSHAKE-TIMEOUT", [sslCondition])
         sslVerificationFailure = def("SSL-VERIFICATION-FAILURE", [sslCondition])
         SSLBuiltins.register(rt, d)
+        SSLStreams.register(rt, d)
     }
 
     // MARK: conditions
