@@ -210,4 +210,22 @@ final class SSLTests: XCTestCase {
         XCTAssertEqual(pst, 0, perr)
         XCTAssertEqual(pout, "COMM:SSL-FAILURE T T\n0 T\n1 1\n0\n")
     }
+    func testSocketStreamsWithSSL() throws {
+        let (st, out, err) = ServerProcess.run([ServerProcess.commlisp,
+                                                ServerProcess.repoRoot.appendingPathComponent("lisp/tests/ssl-live/tls-stream.lisp").path,
+                                                path("cert.pem"), path("key.pem"), path("ca.pem")], timeout: 30)
+        XCTAssertEqual(st, 0, err)
+        XCTAssertEqual(out, """
+            open-tcp-stream ssl: COMM:SSL-POINTER
+            reply "HELLO OVER TLS"
+            plain: ssl NIL
+            attach-ssl -> COMM:SSL-POINTER
+            reply "LATE UPGRADE"
+            untrusted server: COMM:SSL-VERIFICATION-FAILURE code :VERIFICATION
+            attach :both -> COMM:SSL-POINTER
+            second attach: SIMPLE-ERROR
+            silent server: COMM:SSL-HANDSHAKE-TIMEOUT
+
+            """)
+    }
 }
