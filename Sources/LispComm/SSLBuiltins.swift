@@ -376,6 +376,13 @@ enum SSLBuiltins {
             guard case .string(let s) = f else { try argError(rt, fname, "field", f, "a string") }
             return name.field(s.string).map { Value($0) } ?? .null
         }
+        for (name, accept) in [("SSL-SET-ACCEPT-STATE", true), ("SSL-SET-CONNECT-STATE", false)] {
+            rt.def1(name, in: comm) { rt, v throws(Unwind) in
+                guard case .object(let o) = v, let s = o as? LispSSL else { try argError(rt, name, "ssl", v, "an SSL-POINTER") }
+                if accept { SSL_set_accept_state(s.pointer) } else { SSL_set_connect_state(s.pointer) }
+                return .null
+            }
+        }
         rt.def1("X509-NAME-ONELINE", in: comm) { rt, n throws(Unwind) in
             guard case .object(let o) = n, let name = o as? LispX509Name else { try argError(rt, "X509-NAME-ONELINE", "name", n, "an X509-NAME") }
             return Value(name.text)

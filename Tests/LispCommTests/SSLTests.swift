@@ -222,6 +222,10 @@ final class SSLTests: XCTestCase {
             attach-ssl -> COMM:SSL-POINTER
             reply "LATE UPGRADE"
             untrusted server: COMM:SSL-VERIFICATION-FAILURE code :VERIFICATION
+            reply "VERIFIED BY LISP", callback saw ((NIL "localhost") (T "localhost"))
+            handshake -> T
+            reply "BOTH"
+            detached: NIL
             attach :both -> COMM:SSL-POINTER
             second attach: SIMPLE-ERROR
             silent server: COMM:SSL-HANDSHAKE-TIMEOUT

@@ -45,6 +45,32 @@
                                     :ssl-ctx (comm:create-ssl-client-context) :handshake-timeout 5)
   (comm:ssl-condition (c) (out "untrusted server: ~s code ~s" (type-of c) (first (comm:ssl-condition-ssl-code c)))))
 
+;; 3b. a verify callback that accepts the untrusted chain, seeing each certificate
+(let* ((seen nil)
+       (ctx (comm:create-ssl-client-context
+             :verify-callback (lambda (ok store)
+                                (push (list ok (comm:x509-name-field-string
+                                                (comm:x509-get-subject-name (comm:x509-store-ctx-get-current-cert store)) "CN"))
+                                      seen)
+                                t)))
+       (s (comm:open-tcp-stream "127.0.0.1" *port* :errorp t :ssl-ctx ctx :handshake-timeout 5)))
+  (write-line "verified by lisp" s)
+  (force-output s)
+  (out "reply ~s, callback saw ~s" (read-line s) (remove-duplicates (reverse seen) :test #'equal))
+  (close s))
+
+;; 3c. :both, then ssl-set-connect-state and socket-stream-handshake
+(let* ((s (comm:open-tcp-stream "127.0.0.1" *port* :errorp t))
+       (ssl (comm:attach-ssl s :ssl-ctx t :ssl-side :both)))
+  (comm:ssl-set-connect-state ssl)
+  (out "handshake -> ~s" (comm:socket-stream-handshake s 5))
+  (write-line "both" s)
+  (force-output s)
+  (out "reply ~s" (read-line s))
+  (comm:detach-ssl s :retry-count nil)
+  (out "detached: ~s" (comm:socket-stream-ssl s))
+  (close s))
+
 ;; 4. a stream to a silent plain server: socket-stream-handshake times out -> nil
 (defvar *silent* (comm:accept-tcp-connections-creating-async-io-states
                   *coll* 0 (lambda (h st) (declare (ignore h st))) :address "127.0.0.1"))
