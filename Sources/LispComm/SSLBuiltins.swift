@@ -376,6 +376,32 @@ enum SSLBuiltins {
             guard case .string(let s) = f else { try argError(rt, fname, "field", f, "a string") }
             return name.field(s.string).map { Value($0) } ?? .null
         }
+        rt.defN("SSL-CONNECTION-READ-CERTIFICATES", 2, -1, in: comm) { rt, args throws(Unwind) in
+            let fname = "SSL-CONNECTION-READ-CERTIFICATES"
+            let kw = try KeyArgs(rt, args, from: 2, allowed: ["CERT-FILE", "PASSWORD", "PASSWORD-CALLBACK", "KEYCHAIN",
+                                                              "KEYCHAIN-PASSWORD", "KEYCHAIN-RESET"], fname: fname)
+            let t: TLSTransport?
+            switch args[0] {
+            case .object(let o) where o is LispState: t = (o as! LispState).state.tlsTransport
+            case .object(let o) where o is SocketStream: t = SSLStreams.transport(o as! SocketStream)
+            default: try argError(rt, fname, "connection", args[0], "an ASYNC-IO-STATE or a SOCKET-STREAM")
+            }
+            guard let t else { try commError(rt, fname, "no SSL attached to the connection") }
+            let keyFile = try stringArg(rt, args[1], fname, "key-file")
+            let certFile = try optionalString(rt, kw, "CERT-FILE") ?? keyFile
+            var password: String?
+            if case .string(let p) = kw["PASSWORD"] { password = p.string }
+            if password == nil, let f = try kw.function("PASSWORD-CALLBACK") {
+                if case .string(let p) = try rt.funcall(f, .fixnum(1024)) { password = p.string }
+            }
+            do throws(TLSError) {
+                let pairs = try readCertificateKeyPairs(file: certFile, password: password)
+                guard let leaf = pairs.first?.0 else { throw TLSError(kind: .file, operation: "no certificate in \(certFile)") }
+                let key = try PrivateKey(pemFile: keyFile, password: password)
+                try t.useCertificate(leaf, key: key, chain: pairs.dropFirst().map { $0.0 })
+            } catch { try SSLBridge.signalSetup(rt, fname, error) }
+            return .t
+        }
         for (name, accept) in [("SSL-SET-ACCEPT-STATE", true), ("SSL-SET-CONNECT-STATE", false)] {
             rt.def1(name, in: comm) { rt, v throws(Unwind) in
                 guard case .object(let o) = v, let s = o as? LispSSL else { try argError(rt, name, "ssl", v, "an SSL-POINTER") }

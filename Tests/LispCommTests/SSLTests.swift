@@ -24,6 +24,11 @@ final class SSLTests: XCTestCase {
         return dir
     }()
 
+    override class func tearDown() {
+        try? FileManager.default.removeItem(at: certDir)   // no key outlives the run
+        super.tearDown()
+    }
+
     func path(_ name: String) -> String { Self.certDir.appendingPathComponent(name).path }
 
     override func setUpWithError() throws {
@@ -226,6 +231,8 @@ final class SSLTests: XCTestCase {
             handshake -> T
             reply "BOTH"
             detached: NIL
+            manual server: attach NIL handshake NIL side :BOTH
+            reply "BY HAND"
             attach :both -> COMM:SSL-POINTER
             second attach: SIMPLE-ERROR
             silent server: COMM:SSL-HANDSHAKE-TIMEOUT

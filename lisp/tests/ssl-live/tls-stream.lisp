@@ -71,6 +71,31 @@
   (out "detached: ~s" (comm:socket-stream-ssl s))
   (close s))
 
+;; 3d. a plain acceptor upgrading by hand: attach-ssl :both (no certificate in the context),
+;; ssl-connection-read-certificates, ssl-set-accept-state, async-io-state-handshake
+(defvar *manual*
+  (comm:accept-tcp-connections-creating-async-io-states
+   *coll* 0
+   (lambda (h st)
+     (declare (ignore h))
+     (comm:async-io-state-attach-ssl st
+       (lambda (st err)
+         (comm:ssl-connection-read-certificates st (arg 3) :cert-file (arg 2))
+         (comm:ssl-set-accept-state (comm:async-io-state-ssl st))
+         (comm:async-io-state-handshake st
+           (lambda (st err2)
+             (out "manual server: attach ~s handshake ~s side ~s" err err2 (comm:async-io-state-ssl-side st))
+             (comm:async-io-state-read-with-checking st #'echo-lines :element-type 'base-char))
+           5))
+       :ssl-ctx t :ssl-side :both))
+   :address "127.0.0.1" :queue-output t))
+(let ((s (comm:open-tcp-stream "127.0.0.1" (comm:accepting-handle-local-port *manual*) :errorp t
+                               :ssl-ctx t :handshake-timeout 5)))
+  (write-line "by hand" s)
+  (force-output s)
+  (out "reply ~s" (read-line s))
+  (close s))
+
 ;; 4. a stream to a silent plain server: socket-stream-handshake times out -> nil
 (defvar *silent* (comm:accept-tcp-connections-creating-async-io-states
                   *coll* 0 (lambda (h st) (declare (ignore h st))) :address "127.0.0.1"))
