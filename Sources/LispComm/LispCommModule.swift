@@ -29,6 +29,7 @@ public enum LispComm {
         StateBuiltins.register(rt, d)
         OperationBuiltins.register(rt, d)
         SocketBuiltins.register(rt, d)
+        SSLBridge.register(rt, d)
         MPBuiltins.register(rt, d)
         rt.modules.insert("COMM")
         if let stdin = rt.stdinStream as? FDStream {

@@ -51,6 +51,7 @@ public final class SocketStream: LispStream {
         }
     }
     func flush() throws(Unwind) {
+        if let t = SSLStreams.transport(self) { try tlsFlush(t); return }
         var off = 0
         defer { if off > 0 { outBuf.removeFirst(min(off, outBuf.count)) } }
         while off < outBuf.count && fd >= 0 {
@@ -79,6 +80,7 @@ public final class SocketStream: LispStream {
     // MARK: input
     /// Refill; false at end of file.
     func fill() throws(Unwind) -> Bool {
+        if let t = SSLStreams.transport(self) { return try tlsFill(t) }
         if sawEOF || fd < 0 { return false }
         if !outBuf.isEmpty { try flush() }
         while true {
@@ -122,6 +124,7 @@ public final class SocketStream: LispStream {
     public override func close() {
         if fd >= 0 {
             finishOutput()
+            SSLStreams.closing(self)
             Glibc.close(fd)
             fd = -1
         }
@@ -244,7 +247,6 @@ enum SocketBuiltins {
             let kw = try KeyArgs(rt, args, from: 2, allowed: ["DIRECTION", "ELEMENT-TYPE", "ERRORP", "READ-TIMEOUT", "WRITE-TIMEOUT",
                                                               "TIMEOUT", "IPV6", "KEEPALIVE", "NODELAY", "LOCAL-ADDRESS", "LOCAL-PORT"]
                                  + StateBuiltins.sslKeys, fname: fname)
-            try StateBuiltins.rejectSSL(rt, kw)
             let errorp = kw.bool("ERRORP", false)
             var binary = false
             if case .cons = kw["ELEMENT-TYPE"] { binary = true }
@@ -299,6 +301,7 @@ enum SocketBuiltins {
                 }
                 let s = SocketStream(fd: fd, binary: binary, driver: d)
                 s.readTimeout = readTimeout
+                try SSLStreams.attachOnOpen(rt, kw, s, host: args[0])
                 return .object(s)
             }
             return try fail(last)

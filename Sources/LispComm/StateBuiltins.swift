@@ -59,7 +59,6 @@ enum StateBuiltins {
             let kw = try KeyArgs(rt, args, from: 4, allowed: ["READ-TIMEOUT", "WRITE-TIMEOUT", "USER-INFO", "CONNECT-TIMEOUT",
                                                               "LOCAL-ADDRESS", "LOCAL-PORT", "KEEPALIVE", "NODELAY", "NAME",
                                                               "QUEUE-OUTPUT", "IPV6"] + sslKeys, fname: fname)
-            try rejectSSL(rt, kw)
             let lc = try rt.collectionArg(args[0], fname)
             let callback = try functionDesignator(rt, fname, "callback", args[3])
             let port = try servicePort(rt, fname, args[2])
@@ -77,6 +76,7 @@ enum StateBuiltins {
             }
             var copts = ConnectOptions(timeout: try kw.seconds("CONNECT-TIMEOUT"), keepAlive: kw.bool("KEEPALIVE", false),
                                        noDelay: kw.bool("NODELAY", true))
+            copts.tls = try SSLBridge.attachOptions(rt, kw, defaultSide: .client, forceSide: .client, hostspec: args[1], server: false)
             if kw["LOCAL-ADDRESS"].isTrue || kw["LOCAL-PORT"].isTrue {
                 let lport = try servicePort(rt, fname, kw["LOCAL-PORT"])
                 let fam: Resolver.FamilyPreference = addresses.first.map { $0.ip.isIPv6 ? .ipv6 : .ipv4 } ?? .any
@@ -92,7 +92,7 @@ enum StateBuiltins {
                     var fv: Value = .null
                     if let f = failure {
                         let why = resolveFailure ?? f.message
-                        fv = list(Value("Failed to connect to ~A port ~D: ~A"), Value(hostText), .fixnum(Int(port)), Value(why))
+                        fv = SSLBridge.connectFailureArgs(d.rt, st, f) ?? list(Value("Failed to connect to ~A port ~D: ~A"), Value(hostText), .fixnum(Int(port)), Value(why))
                     }
                     _ = try d.rt.funcall(callback, sv, fv)
                 }
@@ -156,7 +156,6 @@ enum StateBuiltins {
             let kw = try KeyArgs(rt, args, from: 3, allowed: ["INIT-FUNCTION", "INIT-TIMEOUT", "BACKLOG", "ADDRESS", "NODELAY", "KEEPALIVE",
                                                               "IPV6", "REUSEPORT", "CREATE-STATE", "NAME", "QUEUE-OUTPUT", "HANDLE-NAME",
                                                               "USER-INFO"] + sslKeys, fname: fname)
-            try rejectSSL(rt, kw)
             let lc = try rt.collectionArg(args[0], fname)
             let port = try servicePort(rt, fname, args[1])
             let connFn = try functionDesignator(rt, fname, "connection-function", args[2])
@@ -176,6 +175,7 @@ enum StateBuiltins {
             }
             let stateName = kw["NAME"], userInfo = kw["USER-INFO"]
             var wrapper: LispAcceptor?
+            config.tls = try SSLBridge.acceptTLS(rt, kw, d, lc, handle: { wrapper }, stateName: stateName, userInfo: userInfo)
             let handle: AcceptingHandle
             do throws(SystemError) {
                 handle = try lc.coll.listen(config) { [unowned d] h, conn in
