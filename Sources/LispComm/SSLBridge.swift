@@ -4,7 +4,7 @@ import Glibc
 import LispCore
 
 /// SSL conditions, failure-args, and resolving the SSL keyword arguments (spec sections 9, 12)
-/// into the engine's `TLSAttachOptions`. Decisions are written down in lisp/examples/SSL-NOTES.md.
+/// into the engine's `TLSAttachOptions`. Decisions are written down in the README (compatibility notes, SSL).
 enum SSLBridge {
     nonisolated(unsafe) static var sslCondition: ConditionClass!
     nonisolated(unsafe) static var sslClosed: ConditionClass!
