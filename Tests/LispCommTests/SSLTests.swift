@@ -44,6 +44,29 @@ final class SSLTests: XCTestCase {
         return s
     }
 
+    /// The HTTP example over TLS, fetched by curl verifying the chain and the host name.
+    func testHTTPSServerWithCurl() throws {
+        try XCTSkipUnless(ServerProcess.have("curl"), "needs curl")
+        let s = try ServerProcess(arguments: ["lisp/examples/http-server.lisp", "0", path("cert.pem"), path("key.pem")])
+        defer { s.stop() }
+        try s.waitForPort()
+        for i in 1...2 {
+            let (st, out, err) = ServerProcess.run(["curl", "-s", "--max-time", "10", "--cacert", path("ca.pem"),
+                                                    "--resolve", "localhost:\(s.port):127.0.0.1",
+                                                    "https://localhost:\(s.port)/secure\(i)"])
+            XCTAssertEqual(st, 0, err)
+            XCTAssertTrue(out.contains("Hello from CommLisp"), out)
+            XCTAssertTrue(out.contains("GET /secure\(i) HTTP/1.1"), out)
+        }
+        // A plain HTTP request to the TLS port fails cleanly and the server keeps serving.
+        let (pst, _, _) = ServerProcess.run(["curl", "-s", "--max-time", "5", "http://127.0.0.1:\(s.port)/plain"])
+        XCTAssertNotEqual(pst, 0)
+        let (st, out, err) = ServerProcess.run(["curl", "-s", "--max-time", "10", "--cacert", path("ca.pem"),
+                                                "--resolve", "localhost:\(s.port):127.0.0.1", "https://localhost:\(s.port)/again"])
+        XCTAssertEqual(st, 0, err)
+        XCTAssertTrue(out.contains("GET /again HTTP/1.1"), out)
+    }
+
     func testEchoServerWithSClientAndPythonSSL() throws {
         let s = try startServer()
         defer { s.stop() }

@@ -1,8 +1,8 @@
 ;;; http-server.lisp -- a tiny HTTP/1.0 server: reads the request head with read-with-checking,
 ;;; answers with a fixed page, and closes the connection once the reply is written.
 ;;;
-;;;   commlisp lisp/examples/http-server.lisp [PORT]   (default 8080; 0 = any free port)
-;;;   curl http://127.0.0.1:8080/
+;;;   commlisp lisp/examples/http-server.lisp [PORT [CERT KEY]]   (default 8080; 0 = any free port)
+;;;   curl http://127.0.0.1:8080/          (with CERT and KEY: curl --cacert CA https://localhost:8080/)
 
 (defvar *port*
   (let ((arg (third sys:*line-arguments-list*)))
@@ -49,7 +49,13 @@
    (lambda (handle state)
      (declare (ignore handle))
      (comm:async-io-state-read-with-checking state 'http-reader :timeout 10))
-   :handle-name "http"))
+   :handle-name "http"
+   ;; With CERT and KEY arguments the same server speaks HTTPS: the handshake completes before
+   ;; the connection function runs, so the reader above sees plain text either way.
+   :ssl-ctx (let ((cert (fourth sys:*line-arguments-list*))
+                  (key (fifth sys:*line-arguments-list*)))
+              (and cert key (comm:create-ssl-server-context :cert-file cert :key-file key)))
+   :handshake-timeout 10))
 
 (format t "http server listening on port ~d~%" (comm:accepting-handle-local-port *acceptor*))
 (finish-output)
