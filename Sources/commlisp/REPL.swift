@@ -35,6 +35,11 @@ struct REPL {
             case .quit(let n): return n
             case .finished: break
             }
+            // On a terminal the user's Enter already moved the cursor to a fresh line.
+            if interactive {
+                out.column = 0
+                rt.errorOutputStream.column = 0
+            }
             if eq(form, eof) {
                 if interactive { out.writeString("\n") }
                 // End of input: like a script, keep serving running collections until idle.
@@ -45,6 +50,8 @@ struct REPL {
                 }
             }
             var values: [Value] = []
+            // A Ctrl-C typed at the prompt is dropped; one during evaluation interrupts it.
+            rt.interruptRequested = false
             let outcome = rt.runTopLevel { () throws(Unwind) in
                 let v = try rt.evalTopLevel(form)
                 values = rt.collectValues(v)
