@@ -155,7 +155,6 @@ enum EvaluatorBuiltins {
             if args.count > 2, case .string = args[2] { setDocumentation(s, "VARIABLE", args[2]) }
             return args[0]
         }
-        rt.defN("%DESTRUCTURE-CHECK", 4, 4, in: sys) { _, _ throws(Unwind) in .null }
         rt.defN("%DCHECK", 4, 4, in: sys) { rt, args throws(Unwind) in
             var n = 0
             var p = args[0]

@@ -1,4 +1,5 @@
-/// The cons chapter's core: accessors, constructors, mapping functions.
+/// The cons chapter's core: accessors, constructors, mapping functions. The rest of the cons
+/// chapter (member, assoc, last, list*, sets...) is in ListsLibrary.swift.
 enum ListBuiltins {
     static func register(_ rt: Runtime) {
         rt.def1("CAR") { rt, x throws(Unwind) in try rt.car(x) }
@@ -45,12 +46,6 @@ enum ListBuiltins {
             while i >= 0 { r = .cons(Cons(args[i], r)); i -= 1 }
             return r
         }
-        rt.defN("LIST*", 1, -1) { _, args throws(Unwind) in
-            var r = args[args.count - 1]
-            var i = args.count - 2
-            while i >= 0 { r = .cons(Cons(args[i], r)); i -= 1 }
-            return r
-        }
         rt.defN("APPEND", 0, -1) { rt, args throws(Unwind) in
             if args.count == 0 { return .null }
             var result = args[args.count - 1]
@@ -77,24 +72,12 @@ enum ListBuiltins {
             }
             return result
         }
-        rt.def1("REVERSE") { rt, x throws(Unwind) in try SequenceCore.reverse(rt, x) }
-        rt.def1("NREVERSE") { rt, x throws(Unwind) in try SequenceCore.reverse(rt, x) }
-        rt.def1("LENGTH") { rt, x throws(Unwind) in .fixnum(try SequenceCore.length(rt, x)) }
         rt.def2("NTH") { rt, n, l throws(Unwind) in try nth(rt, try rt.index(n), l) }
         rt.defSetf("NTH", 3, 3) { rt, args throws(Unwind) in
             try rt.cons(try nthcdr(rt, try rt.index(args[1]), args[2])).car = args[0]
             return args[0]
         }
         rt.def2("NTHCDR") { rt, n, l throws(Unwind) in try nthcdr(rt, try rt.index(n), l) }
-        rt.defN("LAST", 1, 2) { rt, args throws(Unwind) in
-            let n = args.count > 1 ? try rt.index(args[1]) : 1
-            var cells: [Value] = []
-            var p = args[0]
-            while case .cons(let c) = p { cells.append(p); p = c.cdr }
-            if n == 0 { return p }
-            if n >= cells.count { return args[0] }
-            return cells[cells.count - n]
-        }
         rt.def1("ENDP") { rt, x throws(Unwind) in
             switch x {
             case .null: return .t
@@ -118,24 +101,6 @@ enum ListBuiltins {
                 p = v.cdr
             }
             return args.get(2)
-        }
-        rt.defN("MEMBER", 2, -1) { rt, args throws(Unwind) in
-            let test = try TestSpec(rt, args, from: 2, fname: "MEMBER")
-            var p = args[1]
-            while case .cons(let c) = p {
-                if try test.matches(rt, args[0], c.car) { return p }
-                p = c.cdr
-            }
-            return .null
-        }
-        rt.defN("ASSOC", 2, -1) { rt, args throws(Unwind) in
-            let test = try TestSpec(rt, args, from: 2, fname: "ASSOC")
-            var p = args[1]
-            while case .cons(let c) = p {
-                if case .cons(let pair) = c.car, try test.matches(rt, args[0], pair.car) { return c.car }
-                p = c.cdr
-            }
-            return .null
         }
         rt.defN("MAPCAR", 2, -1) { rt, args throws(Unwind) in try mapLists(rt, args, collect: true, onCells: false) }
         rt.defN("MAPC", 2, -1) { rt, args throws(Unwind) in

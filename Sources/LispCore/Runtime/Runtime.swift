@@ -41,8 +41,6 @@ public final class Runtime {
     public var restarts: [Restart] = []
     /// Set from a signal handler (Ctrl-C); checked at calls and loop back-edges.
     public var interruptRequested = false
-    /// Hook run at safe points to let the host (the event driver) do work; may be nil.
-    public var pollHook: (() -> Void)?
     /// Called when an error is not handled: print it and unwind (the host decides how).
     public var debuggerHook: ((Runtime, LispCondition) throws(Unwind) -> Never)?
 
