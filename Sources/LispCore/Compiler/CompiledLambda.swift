@@ -48,32 +48,6 @@ public final class CompiledLambda {
         simple = optionals.isEmpty && restSlot == nil && !hasKeys && aux.isEmpty
     }
 
-    /// Run this lambda with `argc` arguments at `fp` (the new frame's base).
-    @inline(__always)
-    func invoke(_ rt: Runtime, _ fn: LispFunction, _ captures: [Box], _ fp: Frame, _ argc: Int) throws(Unwind) -> Value {
-        if fp + frameSize >= rt.stackLimit { try rt.stackExhausted() }
-        let d = rt.depth + 1
-        if d > rt.maxDepth { try rt.stackExhausted() }
-        rt.depth = d
-        rt.callStack[d] = Unmanaged.passUnretained(fn)
-        let savedSP = rt.sp
-        rt.sp = fp + frameSize
-        defer {
-            rt.depth = d - 1
-            rt.sp = savedSP
-        }
-        if rt.interruptRequested { try rt.checkInterrupt() }
-        if simple {
-            if argc != nRequired { try wrongCount(rt, fn, argc) }
-        } else {
-            try bindArguments(rt, fn, fp, argc)
-        }
-        if hasCaptures {
-            for i in 0..<captureSlots.count { fp[captureSlots[i]] = .box(captures[i]) }
-        }
-        return try body(rt, fp)
-    }
-
     func wrongCount(_ rt: Runtime, _ fn: LispFunction, _ argc: Int) throws(Unwind) -> Never {
         try rt.signalError(rt.programError(
             "invalid number of arguments to \(rt.printString(fn.name)): got \(argc), lambda list \(rt.printString(lambdaList))"))
@@ -81,6 +55,7 @@ public final class CompiledLambda {
 
     /// Bind &optional, &rest, &key and &aux parameters (CLHS 3.4.1).
     func bindArguments(_ rt: Runtime, _ fn: LispFunction, _ fp: Frame, _ argc: Int) throws(Unwind) {
+        if simple { try wrongCount(rt, fn, argc) }
         if argc < nRequired || (restSlot == nil && !hasKeys && argc > nRequired + optionals.count) {
             try wrongCount(rt, fn, argc)
         }

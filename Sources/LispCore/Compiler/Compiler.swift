@@ -13,7 +13,7 @@ public final class Compiler {
     struct SpecialFormEntry { let compile: SpecialForm }
     var specialForms: [ObjectIdentifier: SpecialFormEntry] = [:]
     /// Inline expansions of hot CL functions (arithmetic, car/cdr...) keyed by symbol.
-    var inliners: [ObjectIdentifier: (Compiler, [Op], Bool) -> Op?] = [:]
+    var inliners: [ObjectIdentifier: InlinerEntry] = [:]
 
     init(runtime: Runtime) {
         rt = runtime
@@ -179,11 +179,12 @@ public final class Compiler {
                     let expansion = try rt.funcall(m, form, .object(EnvironmentObject(env)))
                     return try compile(expansion, env, fs, mv: mv)
                 }
-                let args = try compileArgs(c.cdr, env, fs)
-                if let inl = inliners[ObjectIdentifier(op)], op.package === rt.world.cl, let code = inl(self, args, mv) {
-                    return code.run
+                if let inl = inliners[ObjectIdentifier(op)], op.package === rt.world.cl {
+                    let operands = try compileOperands(c.cdr, env, fs)
+                    if let code = inl.expand(self, operands, mv) { return code }
+                    return globalCall(op, operands.map { Op(operandCode($0)) }, mv: mv)
                 }
-                return globalCall(op, args, mv: mv)
+                return globalCall(op, try compileArgs(c.cdr, env, fs), mv: mv)
             }
         }
         if case .cons(let lc) = c.car, lc.car.asSymbol === Sym.lambda {
@@ -205,44 +206,34 @@ public final class Compiler {
         return out
     }
 
-    /// A call through a symbol's global function cell, specialised by argument count.
+    /// A call through a symbol's global function cell, specialised by argument count. The cell is
+    /// read unretained (`Symbol.functionCell`), so the call does no reference counting.
     func globalCall(_ sym: Symbol, _ args: [Op], mv: Bool) -> Code {
         switch args.count {
         case 0:
             return { rt, _ in
-                guard let fn = sym.function else { try rt.undefinedFunction(sym) }
-                return try rt.invoke(fn, rt.sp, 0)
+                guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
+                return try cell.callGuaranteed(rt, rt.sp, 0)
             }
         case 1:
             let a0 = args[0].run
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let x = try a0(rt, fp)
-                guard let fn = sym.function else { try rt.undefinedFunction(sym) }
+                guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 let base = rt.sp
-                if let lam = fn.lambda {
-                    base[0] = x
-                    return try lam.invoke(rt, fn, fn.captures, base, 1)
-                }
-                if case .native1(let f) = fn.kind { rt.nvals = 1; return try f(rt, x) }
                 base[0] = x
-                return try rt.invoke(fn, base, 1)
+                return try cell.callGuaranteed(rt, base, 1)
             }
         case 2:
             let a0 = args[0].run, a1 = args[1].run
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let x = try a0(rt, fp)
                 let y = try a1(rt, fp)
-                guard let fn = sym.function else { try rt.undefinedFunction(sym) }
+                guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 let base = rt.sp
-                if let lam = fn.lambda {
-                    base[0] = x
-                    base[1] = y
-                    return try lam.invoke(rt, fn, fn.captures, base, 2)
-                }
-                if case .native2(let f) = fn.kind { rt.nvals = 1; return try f(rt, x, y) }
                 base[0] = x
                 base[1] = y
-                return try rt.invoke(fn, base, 2)
+                return try cell.callGuaranteed(rt, base, 2)
             }
         case 3:
             let a0 = args[0].run, a1 = args[1].run, a2 = args[2].run
@@ -250,12 +241,12 @@ public final class Compiler {
                 let x = try a0(rt, fp)
                 let y = try a1(rt, fp)
                 let z = try a2(rt, fp)
-                guard let fn = sym.function else { try rt.undefinedFunction(sym) }
+                guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 let base = rt.sp
                 base[0] = x
                 base[1] = y
                 base[2] = z
-                return try rt.invoke(fn, base, 3)
+                return try cell.callGuaranteed(rt, base, 3)
             }
         default:
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
@@ -267,8 +258,8 @@ public final class Compiler {
                     rt.sp = base + i + 1
                 }
                 rt.sp = base
-                guard let fn = sym.function else { try rt.undefinedFunction(sym) }
-                return try rt.invoke(fn, base, args.count)
+                guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
+                return try cell.callGuaranteed(rt, base, args.count)
             }
         }
     }

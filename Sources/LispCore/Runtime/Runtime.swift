@@ -179,31 +179,7 @@ public final class Runtime {
     /// Invoke `fn` on `argc` arguments already stored at `base` (which must be `sp`-relative
     /// scratch space: the callee's frame starts there). Leaves `nvals` valid.
     public func invoke(_ fn: LispFunction, _ base: Frame, _ argc: Int) throws(Unwind) -> Value {
-        if let lam = fn.lambda { return try lam.invoke(self, fn, fn.captures, base, argc) }
-        switch fn.kind {
-        case .lambda(let lam, let captures):
-            return try lam.invoke(self, fn, captures, base, argc)
-        case .nativeN(let f, let min, let max, let mv):
-            if argc < min || (max >= 0 && argc > max) { try wrongArgCount(fn, argc) }
-            let saved = sp
-            sp = base + argc
-            defer { sp = saved }
-            let r = try f(self, Args(base: base, count: argc))
-            if !mv { nvals = 1 }
-            return r
-        case .native1(let f):
-            if argc != 1 { try wrongArgCount(fn, argc) }
-            nvals = 1
-            return try f(self, base[0])
-        case .native2(let f):
-            if argc != 2 { try wrongArgCount(fn, argc) }
-            nvals = 1
-            return try f(self, base[0], base[1])
-        case .native0(let f):
-            if argc != 0 { try wrongArgCount(fn, argc) }
-            nvals = 1
-            return try f(self)
-        }
+        try fn.call(self, base, argc)
     }
 
     public func wrongArgCount(_ fn: LispFunction, _ argc: Int) throws(Unwind) -> Never {

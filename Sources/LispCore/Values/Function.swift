@@ -35,6 +35,10 @@ public typealias NativeN = (Runtime, Args) throws(Unwind) -> Value
 
 /// A Lisp function object: a native (Swift) builtin, specialised by arity where it pays, or an
 /// interpreted closure (compiled lambda + captured boxes).
+///
+/// Calling is `call(_:_:_:)` on the function object itself. Everything it reads is an immutable
+/// field of `self` (for lambdas, copied out of the `CompiledLambda`), so when the caller holds the
+/// function guaranteed — see `Unmanaged.callGuaranteed` — a call performs no reference counting.
 public final class LispFunction {
     public var name: Value
     public let kind: Kind
@@ -48,10 +52,15 @@ public final class LispFunction {
         case lambda(CompiledLambda, captures: [Box])
     }
 
-    /// For interpreted closures, the lambda and its captured boxes, duplicated out of `kind` so
-    /// the call path reads them without copying an enum payload (one retain fewer per call).
+    /// For interpreted closures, the lambda and its captured boxes, duplicated out of `kind`.
     public let lambda: CompiledLambda?
     public let captures: [Box]
+    /// The lambda's body, frame size and arity, copied here so the call path reads one object.
+    let body: Code
+    let frameSize: Int
+    /// Required-parameter count when that is the whole lambda list, else -1 (full binding).
+    let simpleArity: Int
+    let hasCaptures: Bool
 
     public init(name: Value, kind: Kind) {
         self.name = name
@@ -59,9 +68,17 @@ public final class LispFunction {
         if case .lambda(let l, let c) = kind {
             lambda = l
             captures = c
+            body = l.body
+            frameSize = l.frameSize
+            simpleArity = l.simple ? l.nRequired : -1
+            hasCaptures = l.hasCaptures
         } else {
             lambda = nil
             captures = []
+            body = c0
+            frameSize = 0
+            simpleArity = -1
+            hasCaptures = false
         }
     }
 
@@ -72,5 +89,84 @@ public final class LispFunction {
         case .lambda: return true
         default: return false
         }
+    }
+
+    /// Functions taken out of a symbol's function cell. They may still be running (a function
+    /// can redefine itself), and call sites hold them unretained, so they are never freed.
+    nonisolated(unsafe) static var retired: [LispFunction] = []
+    static func retire(_ f: LispFunction) { retired.append(f) }
+
+    /// Call with `argc` arguments at `base` (the value stack top). Leaves `rt.nvals` valid.
+    @inline(never)
+    public func call(_ rt: Runtime, _ base: Frame, _ argc: Int) throws(Unwind) -> Value {
+        if lambda != nil { return try invokeLambda(rt, base, argc) }
+        switch kind {
+        case .nativeN(let f, let min, let max, let mv):
+            if argc < min || (max >= 0 && argc > max) { try rt.wrongArgCount(self, argc) }
+            let saved = rt.sp
+            rt.sp = base + argc
+            defer { rt.sp = saved }
+            let r = try f(rt, Args(base: base, count: argc))
+            if !mv { rt.nvals = 1 }
+            return r
+        case .native1(let f):
+            if argc != 1 { try rt.wrongArgCount(self, argc) }
+            rt.nvals = 1
+            return try f(rt, base[0])
+        case .native2(let f):
+            if argc != 2 { try rt.wrongArgCount(self, argc) }
+            rt.nvals = 1
+            return try f(rt, base[0], base[1])
+        case .native0(let f):
+            if argc != 0 { try rt.wrongArgCount(self, argc) }
+            rt.nvals = 1
+            return try f(rt)
+        case .lambda:
+            return try invokeLambda(rt, base, argc)
+        }
+    }
+
+    /// Run an interpreted closure: the new frame starts at `fp` where the caller put the arguments.
+    @inline(__always)
+    func invokeLambda(_ rt: Runtime, _ fp: Frame, _ argc: Int) throws(Unwind) -> Value {
+        if fp + frameSize >= rt.stackLimit { try rt.stackExhausted() }
+        let d = rt.depth + 1
+        if d > rt.maxDepth { try rt.stackExhausted() }
+        rt.depth = d
+        rt.callStack[d] = Unmanaged.passUnretained(self)
+        let savedSP = rt.sp
+        rt.sp = fp + frameSize
+        defer {
+            rt.depth = d - 1
+            rt.sp = savedSP
+        }
+        if rt.interruptRequested { try rt.checkInterrupt() }
+        if argc != simpleArity {
+            try lambda.unsafelyUnwrapped.bindArguments(rt, self, fp, argc)
+        }
+        if hasCaptures {
+            let slots = lambda.unsafelyUnwrapped.captureSlots
+            for i in 0..<slots.count { fp[slots[i]] = .box(captures[i]) }
+        }
+        return try body(rt, fp)
+    }
+}
+
+extension Unmanaged where Instance == LispFunction {
+    /// Call the function without retaining it (see `Symbol.functionCell`).
+    @inline(__always)
+    public func callGuaranteed(_ rt: Runtime, _ base: Frame, _ argc: Int) throws(Unwind) -> Value {
+        // `_withUnsafeGuaranteedRef` only rethrows untyped errors: carry the Unwind out by hand.
+        var failure: Unwind? = nil
+        let result = _withUnsafeGuaranteedRef { (fn: LispFunction) -> Value in
+            do throws(Unwind) {
+                return try fn.call(rt, base, argc)
+            } catch {
+                failure = error
+                return .null
+            }
+        }
+        if let failure { throw failure }
+        return result
     }
 }

@@ -8,7 +8,16 @@ public final class Symbol {
     /// the binder saves this and restores it on exit.
     public var value: Value?
     /// Global function definition (never a macro).
-    public var function: LispFunction?
+    public var function: LispFunction? {
+        didSet {
+            functionCell = function.map { Unmanaged.passUnretained($0) }
+            if let old = oldValue, old !== function { LispFunction.retire(old) }
+        }
+    }
+    /// `function`, unretained, for the call path: a call reads it and calls through it without
+    /// touching reference counts. Sound because a function removed from a cell is retired (kept
+    /// alive forever), so an activation still running it never loses it.
+    public private(set) var functionCell: Unmanaged<LispFunction>?
     /// Macro expander: a function of (form environment).
     public var macro: LispFunction?
     /// `(setf name)` function.
