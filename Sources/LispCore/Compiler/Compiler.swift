@@ -14,6 +14,7 @@ public final class Compiler {
     var specialForms: [ObjectIdentifier: SpecialFormEntry] = [:]
     /// Inline expansions of hot CL functions (arithmetic, car/cdr...) keyed by symbol.
     var inliners: [ObjectIdentifier: InlinerEntry] = [:]
+    var testInliners: [ObjectIdentifier: TestInlinerEntry] = [:]
 
     init(runtime: Runtime) {
         rt = runtime
@@ -140,13 +141,13 @@ public final class Compiler {
         case .local(let i):
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let v = try value(rt, fp)
-                if case .box(let b) = fp[i] { b.value = v } else { fp[i] = v }
+                if case .box(let b) = fp[i] { b.value = v } else { (fp + i).store(v) }
                 return v
             }
         case .captured(let r):
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let v = try value(rt, fp)
-                if case .box(let b) = fp[r.slot] { b.value = v } else { fp[r.slot] = v }
+                if case .box(let b) = fp[r.slot] { b.value = v } else { (fp + r.slot).store(v) }
                 return v
             }
         }
@@ -221,7 +222,7 @@ public final class Compiler {
                 let x = try a0(rt, fp)
                 guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 let base = rt.sp
-                base[0] = x
+                (base + 0).store(x)
                 return try cell.callGuaranteed(rt, base, 1)
             }
         case 2:
@@ -231,8 +232,8 @@ public final class Compiler {
                 let y = try a1(rt, fp)
                 guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 let base = rt.sp
-                base[0] = x
-                base[1] = y
+                (base + 0).store(x)
+                (base + 1).store(y)
                 return try cell.callGuaranteed(rt, base, 2)
             }
         case 3:
@@ -243,9 +244,9 @@ public final class Compiler {
                 let z = try a2(rt, fp)
                 guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 let base = rt.sp
-                base[0] = x
-                base[1] = y
-                base[2] = z
+                (base + 0).store(x)
+                (base + 1).store(y)
+                (base + 2).store(z)
                 return try cell.callGuaranteed(rt, base, 3)
             }
         default:
@@ -254,7 +255,7 @@ public final class Compiler {
                 if base + args.count >= rt.stackLimit { try rt.stackExhausted() }
                 for (i, a) in args.enumerated() {
                     let v = try a.run(rt, fp)
-                    base[i] = v
+                    (base + i).store(v)
                     rt.sp = base + i + 1
                 }
                 rt.sp = base

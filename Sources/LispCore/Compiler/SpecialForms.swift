@@ -65,12 +65,12 @@ extension Compiler {
 
     func compileIf(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, _ mv: Bool) throws(Unwind) -> Code {
         try checkArgs(form, 2, 3)
-        let test = try compile(form.cadr, env, fs, mv: false)
+        let test = try compileTest(form.cadr, env, fs)
         let then = try compile(form.caddr, env, fs, mv: mv)
         let els = try compile(form.cddr.cdr.car, env, fs, mv: mv)
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-            if case .null = try test(rt, fp) { return try els(rt, fp) }
-            return try then(rt, fp)
+            if try test(rt, fp) { return try then(rt, fp) }
+            return try els(rt, fp)
         }
     }
 
@@ -163,20 +163,20 @@ extension Compiler {
             if slots.count == 1 {
                 let s0 = slots[0], i0 = inits[0].run
                 return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                    fp[s0] = try i0(rt, fp)
+                    (fp + s0).store(try i0(rt, fp))
                     return try bodyCode(rt, fp)
                 }
             }
             if sequential {
                 return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                    for i in 0..<slots.count { fp[slots[i]] = try inits[i].run(rt, fp) }
+                    for i in 0..<slots.count { (fp + slots[i]).store(try inits[i].run(rt, fp)) }
                     return try bodyCode(rt, fp)
                 }
             }
             // Parallel: lexical slots are fresh, so storing as we go is safe (init forms were
             // compiled in the outer environment and cannot see them).
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                for i in 0..<slots.count { fp[slots[i]] = try inits[i].run(rt, fp) }
+                for i in 0..<slots.count { (fp + slots[i]).store(try inits[i].run(rt, fp)) }
                 return try bodyCode(rt, fp)
             }
         }

@@ -14,12 +14,12 @@ extension Compiler {
     enum BlockExit {
         case goTo(Int)
         /// Test true: `ifTrue`, else `ifFalse`.
-        case branch(test: Code, ifTrue: Int, ifFalse: Int)
+        case branch(test: TestCode, ifTrue: Int, ifFalse: Int)
     }
 
     /// A block under construction: its statements (compiled) and how it ends.
     struct BasicBlock {
-        var codes: [Code] = []
+        var codes: [Op] = []
         var exit: BlockExit = .goTo(-1)
     }
 
@@ -75,13 +75,13 @@ extension Compiler {
             let next = blockOfStmt[i + 1] == b ? -1 : blockOfStmt[i + 1]
             switch s {
             case .code(let f):
-                blocks[b].codes.append(try compile(f, inner, fs, mv: false))
+                blocks[b].codes.append(Op(try compile(f, inner, fs, mv: false)))
                 if next >= 0 { blocks[b].exit = .goTo(next) }
             case .jump(let t):
                 blocks[b].exit = .goTo(blockOfStmt[t])
             case .branch(let test, let thenGo, let elseGo):
                 let fall = blockOfStmt[i + 1]
-                blocks[b].exit = .branch(test: try compile(test, inner, fs, mv: false),
+                blocks[b].exit = .branch(test: try compileTest(test, inner, fs),
                                          ifTrue: thenGo.map { blockOfStmt[$0] } ?? fall,
                                          ifFalse: elseGo.map { blockOfStmt[$0] } ?? fall)
             }
@@ -119,17 +119,17 @@ extension Compiler {
     }
 
     /// `{ c1; c2; ...; cn }` as nested closures over captured lets.
-    func sequence(_ codes: ArraySlice<Code>) -> ((Runtime, Frame) throws(Unwind) -> Void)? {
+    func sequence(_ codes: ArraySlice<Op>) -> ((Runtime, Frame) throws(Unwind) -> Void)? {
         switch codes.count {
         case 0: return nil
         case 1:
-            let a = codes[codes.startIndex]
+            let a = codes[codes.startIndex].run
             return { (rt: Runtime, fp: Frame) throws(Unwind) in _ = try a(rt, fp) }
         case 2:
-            let a = codes[codes.startIndex], b = codes[codes.startIndex + 1]
+            let a = codes[codes.startIndex].run, b = codes[codes.startIndex + 1].run
             return { (rt: Runtime, fp: Frame) throws(Unwind) in _ = try a(rt, fp); _ = try b(rt, fp) }
         case 3:
-            let a = codes[codes.startIndex], b = codes[codes.startIndex + 1], c = codes[codes.startIndex + 2]
+            let a = codes[codes.startIndex].run, b = codes[codes.startIndex + 1].run, c = codes[codes.startIndex + 2].run
             return { (rt: Runtime, fp: Frame) throws(Unwind) in
                 _ = try a(rt, fp); _ = try b(rt, fp); _ = try c(rt, fp)
             }
@@ -169,12 +169,12 @@ extension Compiler {
                         repeat {
                             try b(rt, fp)
                             if rt.interruptRequested { try rt.checkInterrupt() }
-                        } while try test(rt, fp).isTrue == stayOn
+                        } while try test(rt, fp) == stayOn
                         return exit
                     }
                 }
                 return { (rt: Runtime, fp: Frame) throws(Unwind) -> Int in
-                    while try test(rt, fp).isTrue == stayOn {
+                    while try test(rt, fp) == stayOn {
                         if rt.interruptRequested { try rt.checkInterrupt() }
                     }
                     return exit
@@ -183,11 +183,11 @@ extension Compiler {
             if let b = body {
                 return { (rt: Runtime, fp: Frame) throws(Unwind) -> Int in
                     try b(rt, fp)
-                    return try test(rt, fp).isTrue ? ifTrue : ifFalse
+                    return try test(rt, fp) ? ifTrue : ifFalse
                 }
             }
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Int in
-                try test(rt, fp).isTrue ? ifTrue : ifFalse
+                try test(rt, fp) ? ifTrue : ifFalse
             }
         }
     }

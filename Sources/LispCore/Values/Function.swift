@@ -5,6 +5,9 @@ public typealias Frame = UnsafeMutablePointer<Value>
 /// Compiled code: a Swift closure produced once per form by the compiler.
 public typealias Code = (Runtime, Frame) throws(Unwind) -> Value
 
+/// Compiled code evaluated only for its truth value (tests of `if` and loops).
+public typealias TestCode = (Runtime, Frame) throws(Unwind) -> Bool
+
 /// A compiled closure wrapped in a struct. Collections of closures (`[Code]`, `Code?`) store
 /// functions at maximal abstraction, so every call through them goes via reabstraction thunks;
 /// a struct field keeps the direct calling convention.

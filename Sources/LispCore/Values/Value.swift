@@ -92,3 +92,15 @@ public func listFrom<C: BidirectionalCollection>(_ items: C, tail: Value = .null
     for v in items.reversed() { result = .cons(Cons(v, result)) }
     return result
 }
+
+extension UnsafeMutablePointer where Pointee == Value {
+    /// Store `v` into this stack slot. When the old value is an immediate (NIL, fixnum, float,
+    /// character) it is simply overwritten, skipping the generic enum destroy: the hot path of
+    /// argument passing and variable assignment.
+    @inline(__always) public func store(_ v: Value) {
+        switch pointee {
+        case .null, .fixnum, .single, .double, .character: initialize(to: v)
+        default: pointee = v
+        }
+    }
+}

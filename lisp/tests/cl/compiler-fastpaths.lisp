@@ -91,4 +91,13 @@
 (print (handler-case (funcall 'rec) (program-error () :wrong-arg-count)))
 (defun opt (a &optional (b 2) &key (c 3)) (list a b c))
 (print (list (opt 1) (opt 1 5) (opt 1 5 :c 7)))
+;; predicates in test positions and as values
+(print (let ((x 3)) (if (not (< x 2)) :a :b)))
+(print (if (not (null nil)) :yes :no))
+(print (if (null '(1)) :yes :no))
+(print (let ((l '(1 2))) (loop while (not (endp l)) collect (pop l))))
+(print (list (oddp 3) (evenp 3) (oddp (expt 2 70)) (evenp (expt 2 70)) (plusp -1) (minusp -1) (plusp 0.5) (atom 1) (atom '(1)) (eql 1.0 1.0) (eql 1 1.0) (eql "a" "a")))
+(print (handler-case (oddp 1.5) (type-error () :oddp-type-error)))
+(print (let ((c (list 1 2))) (rplaca c 9) (rplacd (cdr c) '(3)) c))
+(print (list (list 1) (list 1 2) (list) (list 1 2 3)))
 (terpri)
