@@ -222,7 +222,7 @@ public final class Compiler {
                 let x = try a0(rt, fp)
                 guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 let base = rt.sp
-                (base + 0).store(x)
+                (base + 0).store(consume x)
                 return try cell.callGuaranteed(rt, base, 1)
             }
         case 2:
@@ -232,8 +232,8 @@ public final class Compiler {
                 let y = try a1(rt, fp)
                 guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 let base = rt.sp
-                (base + 0).store(x)
-                (base + 1).store(y)
+                (base + 0).store(consume x)
+                (base + 1).store(consume y)
                 return try cell.callGuaranteed(rt, base, 2)
             }
         case 3:
@@ -244,9 +244,9 @@ public final class Compiler {
                 let z = try a2(rt, fp)
                 guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 let base = rt.sp
-                (base + 0).store(x)
-                (base + 1).store(y)
-                (base + 2).store(z)
+                (base + 0).store(consume x)
+                (base + 1).store(consume y)
+                (base + 2).store(consume z)
                 return try cell.callGuaranteed(rt, base, 3)
             }
         default:
@@ -255,7 +255,7 @@ public final class Compiler {
                 if base + args.count >= rt.stackLimit { try rt.stackExhausted() }
                 for (i, a) in args.enumerated() {
                     let v = try a.run(rt, fp)
-                    (base + i).store(v)
+                    (base + i).store(consume v)
                     rt.sp = base + i + 1
                 }
                 rt.sp = base

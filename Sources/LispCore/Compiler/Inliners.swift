@@ -244,6 +244,11 @@ struct InlinerEntry { let expand: Compiler.Inliner }
 /// Reads one argument of an open-coded operation.
 protocol OperandRead {
     func read(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Value
+    /// Whether reading runs compiled code (which keeps `rt.nvals` valid itself).
+    static var setsValues: Bool { get }
+}
+extension OperandRead {
+    static var setsValues: Bool { false }
 }
 
 /// A frame slot. Fixnums are rebuilt from the payload, skipping the generic enum copy.
@@ -263,6 +268,7 @@ struct ConstantRead: OperandRead {
 }
 
 struct CodeRead: OperandRead {
+    static var setsValues: Bool { true }
     let code: Code
     @inline(__always) func read(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Value { try code(rt, fp) }
 }

@@ -66,12 +66,9 @@ extension Compiler {
     func compileIf(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, _ mv: Bool) throws(Unwind) -> Code {
         try checkArgs(form, 2, 3)
         let test = try compileTest(form.cadr, env, fs)
-        let then = try compile(form.caddr, env, fs, mv: mv)
-        let els = try compile(form.cddr.cdr.car, env, fs, mv: mv)
-        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-            if try test(rt, fp) { return try then(rt, fp) }
-            return try els(rt, fp)
-        }
+        let then = try branchOperand(form.caddr, env, fs, mv: mv)
+        let els = try branchOperand(form.cddr.cdr.car, env, fs, mv: mv)
+        return ifCode(test, then, els, mv: mv)
     }
 
     // MARK: declarations and bodies

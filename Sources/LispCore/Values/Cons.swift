@@ -7,6 +7,20 @@ public final class Cons {
         self.car = car
         self.cdr = cdr
     }
+
+    /// Free a list's spine iteratively. The default deinit would release `cdr`, whose deinit
+    /// releases its `cdr`, and so on: one native stack frame per element, which overflows the
+    /// stack on long lists and is slow. Here each uniquely owned successor is unlinked first,
+    /// so it dies with a NIL `cdr` and no recursion.
+    deinit {
+        guard case .cons(var next) = cdr else { return }
+        cdr = .null
+        while isKnownUniquelyReferenced(&next) {
+            guard case .cons(let after) = next.cdr else { return }
+            next.cdr = .null
+            next = after
+        }
+    }
 }
 
 extension Value {

@@ -97,10 +97,10 @@ extension UnsafeMutablePointer where Pointee == Value {
     /// Store `v` into this stack slot. When the old value is an immediate (NIL, fixnum, float,
     /// character) it is simply overwritten, skipping the generic enum destroy: the hot path of
     /// argument passing and variable assignment.
-    @inline(__always) public func store(_ v: Value) {
+    @inline(__always) public func store(_ v: __owned Value) {
         switch pointee {
-        case .null, .fixnum, .single, .double, .character: initialize(to: v)
-        default: pointee = v
+        case .null, .fixnum, .single, .double, .character: initialize(to: consume v)
+        default: pointee = consume v
         }
     }
 }

@@ -1,0 +1,46 @@
+/// `if` whose branches are local variables or constants reads them in place instead of calling
+/// a closure for them (`(if (< n 2) n ...)`: the base case of most recursions).
+extension Compiler {
+    /// A branch of `if`: a local slot or constant read in place, otherwise code compiled in the
+    /// `if`'s own multiple-value context.
+    func branchOperand(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, mv: Bool) throws(Unwind) -> Operand {
+        switch form {
+        case .symbol(let s):
+            if case .variable(_, let b)? = env.lookupVariable(s), b.scope === fs { return .slot(b.slot) }
+        case .null, .fixnum, .character, .string, .single, .double:
+            return .constant(form)
+        default:
+            break
+        }
+        return .code(try compile(form, env, fs, mv: mv))
+    }
+
+    func ifCode(_ test: @escaping TestCode, _ a: Operand, _ b: Operand, mv: Bool) -> Code {
+        switch a {
+        case .slot(let i): return ifCode(test, SlotRead(slot: i), b, mv: mv)
+        case .constant(let v): return ifCode(test, ConstantRead(value: v), b, mv: mv)
+        case .code, .test: return ifCode(test, CodeRead(code: operandCode(a)), b, mv: mv)
+        }
+    }
+
+    private func ifCode<A: OperandRead>(_ test: @escaping TestCode, _ a: A, _ b: Operand, mv: Bool) -> Code {
+        switch b {
+        case .slot(let i): return ifCode(test, a, SlotRead(slot: i), mv: mv)
+        case .constant(let v): return ifCode(test, a, ConstantRead(value: v), mv: mv)
+        case .code, .test: return ifCode(test, a, CodeRead(code: operandCode(b)), mv: mv)
+        }
+    }
+
+    private func ifCode<A: OperandRead, B: OperandRead>(_ test: @escaping TestCode, _ a: A, _ b: B, mv: Bool) -> Code {
+        // Compiled branches set `nvals` themselves; in-place reads are single values.
+        let aSets = mv && !A.setsValues, bSets = mv && !B.setsValues
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+            if try test(rt, fp) {
+                if aSets { rt.nvals = 1 }
+                return try a.read(rt, fp)
+            }
+            if bSets { rt.nvals = 1 }
+            return try b.read(rt, fp)
+        }
+    }
+}
