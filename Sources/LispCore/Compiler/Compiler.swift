@@ -75,7 +75,11 @@ public final class Compiler {
         if list.count == 1 { return try compile(list[0], env, fs, mv: mv) }
         var codes: [Op] = []
         for (i, f) in list.enumerated() {
-            codes.append(Op(try compile(f, env, fs, mv: mv && i == list.count - 1)))
+            if i < list.count - 1 {
+                codes.append(Op(try compileForEffect(f, env, fs)))
+            } else {
+                codes.append(Op(try compile(f, env, fs, mv: mv)))
+            }
         }
         if codes.count == 2 {
             let a = codes[0].run, b = codes[1].run
@@ -90,6 +94,23 @@ public final class Compiler {
             for c in leading { _ = try c.run(rt, fp) }
             return try last(rt, fp)
         }
+    }
+
+    /// Compile a form whose value is discarded. `(setq local value)` then stores without
+    /// copying the value out again.
+    func compileForEffect(_ form: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> Code {
+        if case .cons(let c) = form, c.car.asSymbol === Sym.setq, case .cons(let a) = c.cdr,
+           case .symbol(let s) = a.car, case .cons(let b) = a.cdr, b.cdr.isNil,
+           case .variable(_, let binding)? = env.lookupVariable(s), binding.scope === fs {
+            let i = binding.slot
+            let value = try compile(b.car, env, fs, mv: false)
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+                let v = try value(rt, fp)
+                if case .box(let bx) = fp[i] { bx.value = v } else { (fp + i).store(consume v) }
+                return .null
+            }
+        }
+        return try compile(form, env, fs, mv: false)
     }
 
     // MARK: variables

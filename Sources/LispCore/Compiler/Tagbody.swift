@@ -75,7 +75,7 @@ extension Compiler {
             let next = blockOfStmt[i + 1] == b ? -1 : blockOfStmt[i + 1]
             switch s {
             case .code(let f):
-                blocks[b].codes.append(Op(try compile(f, inner, fs, mv: false)))
+                blocks[b].codes.append(Op(try compileForEffect(f, inner, fs)))
                 if next >= 0 { blocks[b].exit = .goTo(next) }
             case .jump(let t):
                 blocks[b].exit = .goTo(blockOfStmt[t])
@@ -111,10 +111,29 @@ extension Compiler {
     /// (this rotates `TOP (if test (go END)) body (go TOP)` into a body block that tests and
     /// loops by itself).
     private func threadJumps(_ blocks: inout [BasicBlock]) {
+        /// Where control really goes when it enters block `t`: past empty blocks that only jump.
+        func forward(_ t: Int) -> Int {
+            var t = t, hops = 0
+            while t >= 0, t < blocks.count, blocks[t].codes.isEmpty, case .goTo(let next) = blocks[t].exit,
+                  next != t, hops < blocks.count {
+                t = next
+                hops += 1
+            }
+            return t
+        }
         for i in blocks.indices {
-            guard case .goTo(let t) = blocks[i].exit, t >= 0, t < blocks.count, t != i,
-                  blocks[t].codes.isEmpty else { continue }
-            blocks[i].exit = blocks[t].exit
+            switch blocks[i].exit {
+            case .goTo(let t):
+                let f = forward(t)
+                if f >= 0, f < blocks.count, f != i, blocks[f].codes.isEmpty {
+                    // An empty test block: take its exit here (rotates the loop test).
+                    blocks[i].exit = blocks[f].exit
+                } else {
+                    blocks[i].exit = .goTo(f)
+                }
+            case .branch(let test, let ifTrue, let ifFalse):
+                blocks[i].exit = .branch(test: test, ifTrue: forward(ifTrue), ifFalse: forward(ifFalse))
+            }
         }
     }
 
@@ -195,48 +214,38 @@ extension Compiler {
     /// A block closure in a struct so arrays of them keep the direct calling convention.
     struct BlockOp { let run: BlockCode; init(_ r: @escaping BlockCode) { run = r } }
 
-    /// Runs blocks from block 0 until control falls off the end. Up to four blocks are held in
+    /// Runs blocks from block 0 until control falls off the end. Up to six blocks are held in
     /// separate captured lets (no array access per block); a non-local `go` re-enters at the
     /// tag's block.
     private func tagbodyRunner(_ blocks: [BlockOp], catches: Bool, idSlot: Int,
                                tagBlock: @escaping (Int) -> Int, mv: Bool) -> Code {
         let n = blocks.count
         let step: BlockCode
-        switch n {
-        case 0: step = { _, _ in 0 }
-        case 1: step = blocks[0].run
-        case 2:
+        if n <= 1 {
+            step = n == 0 ? { _, _ in 0 } : blocks[0].run
+        } else if n <= 6 {
+            // Blocks in captured lets: dispatching to one costs no array access or retain.
+            let idle: BlockCode = { _, _ in n }
             let b0 = blocks[0].run, b1 = blocks[1].run
-            step = { (rt: Runtime, fp: Frame) throws(Unwind) -> Int in
-                var b = try b0(rt, fp)
-                while true {
-                    if b == 1 {
-                        b = try b1(rt, fp)
-                        if b == 1 || b == 0, rt.interruptRequested { try rt.checkInterrupt() }
-                    } else if b == 0 {
-                        b = try b0(rt, fp)
-                        if b == 0, rt.interruptRequested { try rt.checkInterrupt() }
-                    } else {
-                        return b
-                    }
-                }
-            }
-        case 3:
-            let b0 = blocks[0].run, b1 = blocks[1].run, b2 = blocks[2].run
+            let b2 = n > 2 ? blocks[2].run : idle, b3 = n > 3 ? blocks[3].run : idle
+            let b4 = n > 4 ? blocks[4].run : idle, b5 = n > 5 ? blocks[5].run : idle
             step = { (rt: Runtime, fp: Frame) throws(Unwind) -> Int in
                 var b = 0
-                while true {
+                while b < n {
                     let from = b
                     switch b {
                     case 0: b = try b0(rt, fp)
                     case 1: b = try b1(rt, fp)
                     case 2: b = try b2(rt, fp)
-                    default: return b
+                    case 3: b = try b3(rt, fp)
+                    case 4: b = try b4(rt, fp)
+                    default: b = try b5(rt, fp)
                     }
                     if b <= from, rt.interruptRequested { try rt.checkInterrupt() }
                 }
+                return b
             }
-        default:
+        } else {
             step = { (rt: Runtime, fp: Frame) throws(Unwind) -> Int in
                 var b = 0
                 while b < n {

@@ -5,6 +5,7 @@ public enum Sym {
     static func kw(_ n: String) -> Symbol { World.shared.keyword(n) }
 
     public static let quote = cl("QUOTE")
+    public static let setq = cl("SETQ")
     public static let function = cl("FUNCTION")
     public static let lambda = cl("LAMBDA")
     public static let quasiquote = sys("QUASIQUOTE")
