@@ -92,6 +92,19 @@ enum PrintBuiltins {
         }
         rt.defN("FORMAT", 2, -1) { rt, args throws(Unwind) in
             let dest = args[0]
+            // Simple control strings (text, ~A ~D ~X ~% ...) skip the general interpreter.
+            if case .string(let ctl) = args[1], let fast = FormatCache.fast(ctl) {
+                switch dest {
+                case .null:
+                    if let out = try fast.run(rt, args, from: 2) { return .string(LispString(scalars: out)) }
+                case .object(let o):
+                    if let so = o as? StringOutputStream, so.target == nil, let out = try fast.run(rt, args, from: 2) {
+                        so.writeScalars(out)
+                        return .null
+                    }
+                default: break
+                }
+            }
             let rest = Array(args.array.dropFirst(2))
             var stream: LispStream? = nil
             var target: LispString? = nil

@@ -396,12 +396,13 @@ final class FormatInterpreter {
             digits = b.value.toString(radix: base)
             if digits.hasPrefix("-") { neg = true; digits.removeFirst() }
         default:
-            // Non-integers print as if by ~A with *print-base* bound.
+            // Non-integers print as if by ~A with *print-base* bound, and (as in SBCL) without
+            // the mincol padding.
             let pr = Printer(rt: rt, escape: false)
             pr.base = base
             pr.radix = false
             try pr.print(v)
-            try writeField(pr.out, mincol, 1, 0, pad, true, d)
+            emit(pr.out)
             return
         }
         if d.colon && interval > 0 {
