@@ -110,6 +110,12 @@ func hashEqualp(_ v: Value, _ h: inout Hasher, _ depth: Int) {
     return Int(bitPattern: h)
 }
 
+/// Hash of an object's identity: its address, mixed (`ObjectIdentifier.hashValue` would go
+/// through `Hasher`, several times slower).
+@inline(__always) func addressHash(_ o: AnyObject) -> Int {
+    mixHash(Int(bitPattern: ObjectIdentifier(o)))
+}
+
 /// Identity / eql hash without Hasher (fixnums, characters and objects are the common keys).
 /// Fixnums and characters hash to themselves, as in CPython: keys that are close together land
 /// in nearby index slots, which keeps big tables of counters or ids cache-friendly. The table's
@@ -120,13 +126,13 @@ func hashEqualp(_ v: Value, _ h: inout Hasher, _ depth: Int) {
     case .null: return 0x2545_F491
     case .fixnum(let n): return n
     case .character(let c): return Int(c.value) &+ 0x1_0000_0000
-    case .symbol(let s): return mixHash(Int(bitPattern: UInt(bitPattern: ObjectIdentifier(s).hashValue)))
-    case .cons(let c): return mixHash(ObjectIdentifier(c).hashValue)
-    case .string(let s): return mixHash(ObjectIdentifier(s).hashValue)
-    case .vector(let x): return mixHash(ObjectIdentifier(x).hashValue)
-    case .bytes(let b): return mixHash(ObjectIdentifier(b).hashValue)
-    case .function(let f): return mixHash(ObjectIdentifier(f).hashValue)
-    case .object(let o): return mixHash(ObjectIdentifier(o).hashValue)
+    case .symbol(let s): return addressHash(s)
+    case .cons(let c): return addressHash(c)
+    case .string(let s): return addressHash(s)
+    case .vector(let x): return addressHash(x)
+    case .bytes(let b): return addressHash(b)
+    case .function(let f): return addressHash(f)
+    case .object(let o): return addressHash(o)
     case .single(let f): return mixHash(Int(f.bitPattern))
     case .double(let d): return mixHash(Int(bitPattern: UInt(d.bitPattern)))
     default:

@@ -9,6 +9,9 @@ enum PrintBuiltins {
             if case .object(let o)? = Sym.terminalIO.value, let st = o as? LispStream { return st }
             return rt.stdoutStream
         case .object(let o):
+            // String output streams (with-output-to-string) are the hot case: an exact class check
+            // is cheaper than the dynamic cast's walk of the class hierarchy.
+            if type(of: o) == StringOutputStream.self { return unsafeDowncast(o, to: StringOutputStream.self) }
             if let s = o as? LispStream { return s }
         default: break
         }

@@ -145,7 +145,17 @@ struct FastFormat {
     /// output of `formatInteger` + `writeField` for a fixnum (padding goes before the sign).
     static func appendInteger(_ out: inout [Unicode.Scalar], _ n: Int, base: Int, mincol: Int,
                               pad: Unicode.Scalar, plus: Bool) {
-        let b = UInt(base)
+        // Literal bases, so that the inlined digit loop divides by a constant (no `div`).
+        switch base {
+        case 10: appendDigits(&out, n, 10, mincol, pad, plus)
+        case 16: appendDigits(&out, n, 16, mincol, pad, plus)
+        case 8: appendDigits(&out, n, 8, mincol, pad, plus)
+        default: appendDigits(&out, n, UInt(base), mincol, pad, plus)
+        }
+    }
+
+    @inline(__always) static func appendDigits(_ out: inout [Unicode.Scalar], _ n: Int, _ b: UInt, _ mincol: Int,
+                                               _ pad: Unicode.Scalar, _ plus: Bool) {
         var m = n.magnitude
         var digits = 1
         var t = m / b
@@ -156,13 +166,15 @@ struct FastFormat {
         if let s = sign { out.append(s) }
         let end = out.count + digits
         for _ in 0..<digits { out.append("0") }
-        var j = end - 1
-        repeat {
-            let d = UInt32(m % b)
-            out[j] = Unicode.Scalar(d < 10 ? 48 + d : 55 + d)!
-            m /= b
-            j -= 1
-        } while m > 0
+        out.withUnsafeMutableBufferPointer { o in
+            var j = end - 1
+            repeat {
+                let d = UInt32(truncatingIfNeeded: m % b)
+                o[j] = Unicode.Scalar(UInt8(truncatingIfNeeded: d < 10 ? 48 + d : 55 + d))
+                m /= b
+                j -= 1
+            } while m > 0
+        }
     }
 }
 
@@ -199,7 +211,7 @@ enum FormatCache {
     /// The fast form of control string `s`, or nil when it needs the general interpreter
     /// (including malformed strings: the interpreter reports those).
     static func fast(_ s: LispString) -> FastFormat? {
-        let slot = mixHash(ObjectIdentifier(s).hashValue) & (entries.count - 1)
+        let slot = addressHash(s) & (entries.count - 1)
         if let e = entries[slot], e.matches(s) { return e.fast }
         let control = s.string
         var fast: FastFormat? = nil
