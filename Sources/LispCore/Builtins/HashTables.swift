@@ -339,7 +339,8 @@ public final class HashTable: LispObject {
 
 enum HashTableLibrary {
     static func table(_ rt: Runtime, _ v: Value) throws(Unwind) -> HashTable {
-        if case .object(let o) = v, let h = o as? HashTable { return h }
+        // HashTable is final: an exact class check replaces the runtime's dynamic cast.
+        if case .object(let o) = v, type(of: o) == HashTable.self { return unsafeDowncast(o, to: HashTable.self) }
         try rt.typeError(v, "HASH-TABLE")
     }
 

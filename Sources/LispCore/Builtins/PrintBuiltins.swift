@@ -100,9 +100,16 @@ enum PrintBuiltins {
                 switch dest {
                 case .null:
                     if let out = try fast.run(rt, args, from: 2) { return .string(LispString(scalars: out)) }
+                case .symbol(let sym) where sym === Symbol.T:
+                    if let out = try fast.run(rt, args, from: 2) {
+                        rt.standardOutputStream.writeString(String(String.UnicodeScalarView(out)))
+                        return .null
+                    }
                 case .object(let o):
-                    if let so = o as? StringOutputStream, so.target == nil, let out = try fast.run(rt, args, from: 2) {
-                        so.writeScalars(out)
+                    if let so = o as? StringOutputStream, so.target == nil {
+                        if let out = try fast.run(rt, args, from: 2) { so.writeScalars(out); return .null }
+                    } else if let st = o as? LispStream, let out = try fast.run(rt, args, from: 2) {
+                        st.writeString(String(String.UnicodeScalarView(out)))
                         return .null
                     }
                 default: break
