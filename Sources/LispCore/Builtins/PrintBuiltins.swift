@@ -96,7 +96,9 @@ enum PrintBuiltins {
         rt.defN("FORMAT", 2, -1) { rt, args throws(Unwind) in
             let dest = args[0]
             // Simple control strings (text, ~A ~D ~X ~% ...) skip the general interpreter.
-            if case .string(let ctl) = args[1], let fast = FormatCache.fast(ctl) {
+            var cached: FormatCacheEntry? = nil
+            if case .string(let ctl) = args[1] { cached = FormatCache.entry(ctl) }
+            if let fast = cached?.fast {
                 switch dest {
                 case .null:
                     if let out = try fast.run(rt, args, from: 2) { return .string(LispString(scalars: out)) }
@@ -138,7 +140,7 @@ enum PrintBuiltins {
                     column = 0
                     for i in 0..<t.count { column = t[i] == "\n" ? 0 : column + 1 }
                 }
-                let f = FormatInterpreter(rt: rt, control: s.string, column: column)
+                let f = FormatInterpreter(rt: rt, control: cached?.text ?? s.string, column: column, nodes: cached?.nodes)
                 _ = try f.run(rest)
                 if let st = stream { st.writeString(f.out); return .null }
                 if let t = target { t.append(contentsOf: f.out); return .null }

@@ -181,20 +181,40 @@ struct FastFormat {
 /// Parsed control strings cached per string object. A hit costs a pointer compare plus a check
 /// that the string's storage is unchanged (an array compare that is O(1) while the buffers are
 /// still shared, i.e. until someone mutates the string), so `(format nil "..." ...)` in a loop
-/// neither converts nor hashes the control string.
+/// neither converts nor hashes nor re-parses the control string.
 final class FormatCacheEntry {
     let control: LispString
     let bytes: [UInt8]
     let scalars: [Unicode.Scalar]
     let fillPointer: Int?
+    /// The control string's text (for the general interpreter and its error messages).
+    let text: String
+    /// The parsed directives; nil when the string is malformed (the interpreter re-parses it to
+    /// report the error).
+    let nodes: [FNode]?
+    /// The fast form, when the string only uses what `FastFormat` supports.
     let fast: FastFormat?
 
-    init(_ control: LispString, fast: FastFormat?) {
+    init(_ control: LispString) {
         self.control = control
         bytes = control.bytes
         scalars = control.scalars
         fillPointer = control.fillPointer
-        self.fast = fast
+        text = control.string
+        // The parser reports errors through `fail`; here a malformed string just means "no
+        // nodes", so `fail` throws a private marker that is caught right below (nothing is
+        // signalled).
+        var p = FormatParser(text) { (_: String, _: Int) throws(Unwind) -> Never in
+            throw Unwind.toCatch(.null, .null)
+        }
+        var parsed: [FNode]? = nil
+        do throws(Unwind) {
+            parsed = try p.parse(until: []).0
+        } catch {
+            parsed = nil
+        }
+        nodes = parsed
+        fast = parsed.flatMap { FastFormat.compile($0) }
     }
 
     /// Whether `s` is this entry's string with the same contents as when it was parsed.
@@ -208,25 +228,12 @@ enum FormatCache {
     /// never reused while its entry is live.
     nonisolated(unsafe) static var entries = [FormatCacheEntry?](repeating: nil, count: 256)
 
-    /// The fast form of control string `s`, or nil when it needs the general interpreter
-    /// (including malformed strings: the interpreter reports those).
-    static func fast(_ s: LispString) -> FastFormat? {
+    /// The cache entry of control string `s` (parsed on a miss).
+    static func entry(_ s: LispString) -> FormatCacheEntry {
         let slot = addressHash(s) & (entries.count - 1)
-        if let e = entries[slot], e.matches(s) { return e.fast }
-        let control = s.string
-        var fast: FastFormat? = nil
-        // The parser reports errors through `fail`; here a malformed string just means "not
-        // fast", so `fail` throws a private marker that is caught right below (nothing signalled).
-        var p = FormatParser(control) { (_: String, _: Int) throws(Unwind) -> Never in
-            throw Unwind.toCatch(.null, .null)
-        }
-        do throws(Unwind) {
-            let (nodes, _) = try p.parse(until: [])
-            fast = FastFormat.compile(nodes)
-        } catch {
-            fast = nil
-        }
-        entries[slot] = FormatCacheEntry(s, fast: fast)
-        return fast
+        if let e = entries[slot], e.matches(s) { return e }
+        let e = FormatCacheEntry(s)
+        entries[slot] = e
+        return e
     }
 }
