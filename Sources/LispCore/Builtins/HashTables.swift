@@ -110,19 +110,29 @@ func hashEqualp(_ v: Value, _ h: inout Hasher, _ depth: Int) {
     return Int(bitPattern: h)
 }
 
+/// Hash of an object's identity: its address, mixed (`ObjectIdentifier.hashValue` would go
+/// through `Hasher`, several times slower).
+@inline(__always) func addressHash(_ o: AnyObject) -> Int {
+    mixHash(Int(bitPattern: ObjectIdentifier(o)))
+}
+
 /// Identity / eql hash without Hasher (fixnums, characters and objects are the common keys).
+/// Fixnums and characters hash to themselves, as in CPython: keys that are close together land
+/// in nearby index slots, which keeps big tables of counters or ids cache-friendly. The table's
+/// perturbed probing (see `HashTable.find`) mixes in the high bits, so regular key patterns
+/// (multiples of a power of two) do not pile up in one run of slots.
 @inline(__always) func fastEqlHash(_ v: Value) -> Int {
     switch v {
     case .null: return 0x2545_F491
-    case .fixnum(let n): return mixHash(n)
-    case .character(let c): return mixHash(Int(c.value) &+ 0x1_0000_0000)
-    case .symbol(let s): return mixHash(Int(bitPattern: UInt(bitPattern: ObjectIdentifier(s).hashValue)))
-    case .cons(let c): return mixHash(ObjectIdentifier(c).hashValue)
-    case .string(let s): return mixHash(ObjectIdentifier(s).hashValue)
-    case .vector(let x): return mixHash(ObjectIdentifier(x).hashValue)
-    case .bytes(let b): return mixHash(ObjectIdentifier(b).hashValue)
-    case .function(let f): return mixHash(ObjectIdentifier(f).hashValue)
-    case .object(let o): return mixHash(ObjectIdentifier(o).hashValue)
+    case .fixnum(let n): return n
+    case .character(let c): return Int(c.value) &+ 0x1_0000_0000
+    case .symbol(let s): return addressHash(s)
+    case .cons(let c): return addressHash(c)
+    case .string(let s): return addressHash(s)
+    case .vector(let x): return addressHash(x)
+    case .bytes(let b): return addressHash(b)
+    case .function(let f): return addressHash(f)
+    case .object(let o): return addressHash(o)
     case .single(let f): return mixHash(Int(f.bitPattern))
     case .double(let d): return mixHash(Int(bitPattern: UInt(d.bitPattern)))
     default:
@@ -132,13 +142,38 @@ func hashEqualp(_ v: Value, _ h: inout Hasher, _ depth: Int) {
     }
 }
 
-/// An insertion-ordered hash table: entries live in parallel arrays (freed slots are reused
-/// last-freed-first, as SBCL does); an open-addressing index (linear probing) maps hashes to entries.
+/// `equal` hash of a string's active characters (FNV-1a over the code points, then mixed):
+/// much cheaper than feeding `Hasher` one character at a time. Base and character strings with
+/// the same characters hash alike, as `equal` requires.
+@inline(__always) func stringEqualHash(_ s: LispString) -> Int {
+    var h: UInt = 0xCBF2_9CE4_8422_2325
+    let n = s.count
+    if s.isBase {
+        s.bytes.withUnsafeBufferPointer { b in
+            for i in 0..<n { h = (h ^ UInt(b[i])) &* 0x100_0000_01B3 }
+        }
+    } else {
+        s.scalars.withUnsafeBufferPointer { b in
+            for i in 0..<n { h = (h ^ UInt(b[i].value)) &* 0x100_0000_01B3 }
+        }
+    }
+    return mixHash(Int(bitPattern: h ^ UInt(n)))
+}
+
+/// One entry of a hash table: key, value and the key's hash kept together, so a lookup touches
+/// one cache line of entry storage after the index slot.
+struct HashEntry {
+    var key: Value
+    var val: Value
+    var hash: Int
+}
+
+/// An insertion-ordered hash table: entries live in one array (freed slots are reused
+/// last-freed-first, as SBCL does); an open-addressing index with CPython's perturbed probing maps
+/// hashes to entries.
 public final class HashTable: LispObject {
     public let test: HashTest
-    var keys: [Value] = []
-    var vals: [Value] = []
-    var hashes: [Int] = []
+    var ents: [HashEntry] = []
     var live: [Bool] = []
     /// Freed entry slots, reused last-freed-first (as SBCL does, which fixes the iteration order).
     var free: [Int] = []
@@ -165,12 +200,18 @@ public final class HashTable: LispObject {
         "HASH-TABLE :TEST \(test.name) :COUNT \(count) {\(String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16, uppercase: true))}"
     }
 
+    /// Number of entry slots (live or freed); entry `i` is live when `live[i]`.
+    var entryCount: Int { ents.count }
+    @inline(__always) func key(at i: Int) -> Value { ents[i].key }
+    @inline(__always) func value(at i: Int) -> Value { ents[i].val }
+
     @inline(__always) func hashOf(_ k: Value) -> Int {
         switch test {
         case .eq, .eql: return fastEqlHash(k)
         case .equal:
             switch k {
-            case .string, .cons, .vector: var h = Hasher(); hashEqual(k, &h, 4); return h.finalize()
+            case .string(let s): return stringEqualHash(s)
+            case .cons, .vector: var h = Hasher(); hashEqual(k, &h, 4); return h.finalize()
             default: return fastEqlHash(k)
             }
         case .equalp: var h = Hasher(); hashEqualp(k, &h, 4); return h.finalize()
@@ -186,41 +227,66 @@ public final class HashTable: LispObject {
         }
     }
 
+    /// The index-slot probe sequence for hash `h` (CPython's): start at `h & mask`, then
+    /// `i = 5i + 1 + perturb` with `perturb` shifted right 5 bits each step, so the high bits of
+    /// the hash take part; once `perturb` is 0 the recurrence visits every slot.
+    @inline(__always) static func nextSlot(_ i: Int, _ perturb: inout UInt, _ mask: Int) -> Int {
+        perturb >>= 5
+        return (i &* 5 &+ 1 &+ Int(bitPattern: perturb)) & mask
+    }
+
+    /// The index slot holding the entry for `k`, or nil.
+    @inline(__always) func findSlot(_ k: Value, _ h: Int) -> Int? {
+        var i = h & mask
+        var perturb = UInt(bitPattern: h)
+        return slots.withUnsafeBufferPointer { sl -> Int? in
+            ents.withUnsafeBufferPointer { en -> Int? in
+                while true {
+                    let s = Int(sl[i])
+                    if s == 0 { return nil }
+                    if s > 0 {
+                        let e = s - 1
+                        if en[e].hash == h && same(en[e].key, k) { return i }
+                    }
+                    i = HashTable.nextSlot(i, &perturb, mask)
+                }
+            }
+        }
+    }
+
     /// The entry index of `k`, or nil.
     @inline(__always) func find(_ k: Value, _ h: Int) -> Int? {
-        var i = h & mask
-        while true {
-            let s = Int(slots[i])
-            if s == 0 { return nil }
-            if s > 0 {
-                let e = s - 1
-                if hashes[e] == h && same(keys[e], k) { return e }
-            }
-            i = (i + 1) & mask
-        }
+        guard let i = findSlot(k, h) else { return nil }
+        return Int(slots[i]) - 1
     }
 
     @inline(__always) public func get(_ k: Value) -> Value? {
         if count == 0 { return nil }
-        if let e = find(k, hashOf(k)) { return vals[e] }
+        if let e = find(k, hashOf(k)) { return ents[e].val }
         return nil
+    }
+
+    /// A free (empty or deleted) index slot on the probe sequence of `h`.
+    @inline(__always) func freeSlot(_ h: Int) -> Int {
+        var i = h & mask
+        var perturb = UInt(bitPattern: h)
+        while slots[i] > 0 { i = HashTable.nextSlot(i, &perturb, mask) }
+        return i
     }
 
     func rebuildIndex(_ cap: Int) {
         slots = [Int32](repeating: 0, count: cap)
         mask = cap - 1
         used = 0
-        for e in 0..<keys.count where live[e] {
-            var i = hashes[e] & mask
-            while slots[i] != 0 { i = (i + 1) & mask }
-            slots[i] = Int32(e + 1)
+        for e in 0..<ents.count where live[e] {
+            slots[freeSlot(ents[e].hash)] = Int32(e + 1)
             used += 1
         }
     }
 
     public func put(_ k: Value, _ v: Value) {
         let h = hashOf(k)
-        if count > 0, let e = find(k, h) { vals[e] = v; return }
+        if count > 0, let e = find(k, h) { ents[e].val = v; return }
         if (used + 1) * 2 > slots.count {
             // Live entries at most a quarter of the new index (deleted slots are dropped).
             var cap = 16
@@ -230,13 +296,12 @@ public final class HashTable: LispObject {
         let e: Int
         if let slot = free.popLast() {
             e = slot
-            keys[e] = k; vals[e] = v; hashes[e] = h; live[e] = true
+            ents[e] = HashEntry(key: k, val: v, hash: h); live[e] = true
         } else {
-            e = keys.count
-            keys.append(k); vals.append(v); hashes.append(h); live.append(true)
+            e = ents.count
+            ents.append(HashEntry(key: k, val: v, hash: h)); live.append(true)
         }
-        var i = h & mask
-        while slots[i] > 0 { i = (i + 1) & mask }
+        let i = freeSlot(h)
         if slots[i] == 0 { used += 1 }
         slots[i] = Int32(e + 1)
         count += 1
@@ -246,29 +311,18 @@ public final class HashTable: LispObject {
     @discardableResult
     public func remove(_ k: Value) -> Bool {
         if count == 0 { return false }
-        let h = hashOf(k)
-        var i = h & mask
-        while true {
-            let s = Int(slots[i])
-            if s == 0 { return false }
-            if s > 0 {
-                let e = s - 1
-                if hashes[e] == h && same(keys[e], k) {
-                    slots[i] = -1
-                    live[e] = false
-                    keys[e] = .null
-                    vals[e] = .null
-                    count -= 1
-                    free.append(e)
-                    return true
-                }
-            }
-            i = (i + 1) & mask
-        }
+        guard let i = findSlot(k, hashOf(k)) else { return false }
+        let e = Int(slots[i]) - 1
+        slots[i] = -1
+        live[e] = false
+        ents[e] = HashEntry(key: .null, val: .null, hash: 0)
+        count -= 1
+        free.append(e)
+        return true
     }
 
     public func clear() {
-        keys.removeAll(); vals.removeAll(); hashes.removeAll(); live.removeAll(); free.removeAll()
+        ents.removeAll(); live.removeAll(); free.removeAll()
         for i in 0..<slots.count { slots[i] = 0 }
         used = 0
         count = 0
@@ -278,14 +332,15 @@ public final class HashTable: LispObject {
     public var entries: [(Value, Value)] {
         var out: [(Value, Value)] = []
         out.reserveCapacity(count)
-        for i in 0..<keys.count where live[i] { out.append((keys[i], vals[i])) }
+        for i in 0..<ents.count where live[i] { out.append((ents[i].key, ents[i].val)) }
         return out
     }
 }
 
 enum HashTableLibrary {
     static func table(_ rt: Runtime, _ v: Value) throws(Unwind) -> HashTable {
-        if case .object(let o) = v, let h = o as? HashTable { return h }
+        // HashTable is final: an exact class check replaces the runtime's dynamic cast.
+        if case .object(let o) = v, type(of: o) == HashTable.self { return unsafeDowncast(o, to: HashTable.self) }
         try rt.typeError(v, "HASH-TABLE")
     }
 
@@ -345,8 +400,8 @@ enum HashTableLibrary {
             let h = try table(rt, t)
             var i = 0
             // Iterate the entry arrays directly; removals leave tombstones, so indices stay valid.
-            while i < h.keys.count {
-                if h.live[i] { _ = try rt.funcall(fn, h.keys[i], h.vals[i]) }
+            while i < h.entryCount {
+                if h.live[i] { _ = try rt.funcall(fn, h.key(at: i), h.value(at: i)) }
                 i += 1
             }
             return .null
@@ -367,10 +422,10 @@ enum HashTableLibrary {
             let h = try table(rt, t)
             var i = 0
             let f = LispFunction(name: .null, kind: .nativeN({ rt, _ throws(Unwind) in
-                while i < h.keys.count {
+                while i < h.entryCount {
                     let j = i
                     i += 1
-                    if h.live[j] { return try rt.values([.t, h.keys[j], h.vals[j]]) }
+                    if h.live[j] { return try rt.values([.t, h.key(at: j), h.value(at: j)]) }
                 }
                 return rt.values2(.null, .null)
             }, min: 0, max: 0, mv: true))

@@ -9,6 +9,9 @@ enum PrintBuiltins {
             if case .object(let o)? = Sym.terminalIO.value, let st = o as? LispStream { return st }
             return rt.stdoutStream
         case .object(let o):
+            // String output streams (with-output-to-string) are the hot case: an exact class check
+            // is cheaper than the dynamic cast's walk of the class hierarchy.
+            if type(of: o) == StringOutputStream.self { return unsafeDowncast(o, to: StringOutputStream.self) }
             if let s = o as? LispStream { return s }
         default: break
         }
@@ -92,6 +95,28 @@ enum PrintBuiltins {
         }
         rt.defN("FORMAT", 2, -1) { rt, args throws(Unwind) in
             let dest = args[0]
+            // Simple control strings (text, ~A ~D ~X ~% ...) skip the general interpreter.
+            var cached: FormatCacheEntry? = nil
+            if case .string(let ctl) = args[1] { cached = FormatCache.entry(ctl) }
+            if let fast = cached?.fast {
+                switch dest {
+                case .null:
+                    if let out = try fast.run(rt, args, from: 2) { return .string(LispString(scalars: out)) }
+                case .symbol(let sym) where sym === Symbol.T:
+                    if let out = try fast.run(rt, args, from: 2) {
+                        rt.standardOutputStream.writeString(String(String.UnicodeScalarView(out)))
+                        return .null
+                    }
+                case .object(let o):
+                    if let so = o as? StringOutputStream, so.target == nil {
+                        if let out = try fast.run(rt, args, from: 2) { so.writeScalars(out); return .null }
+                    } else if let st = o as? LispStream, let out = try fast.run(rt, args, from: 2) {
+                        st.writeString(String(String.UnicodeScalarView(out)))
+                        return .null
+                    }
+                default: break
+                }
+            }
             let rest = Array(args.array.dropFirst(2))
             var stream: LispStream? = nil
             var target: LispString? = nil
@@ -115,7 +140,7 @@ enum PrintBuiltins {
                     column = 0
                     for i in 0..<t.count { column = t[i] == "\n" ? 0 : column + 1 }
                 }
-                let f = FormatInterpreter(rt: rt, control: s.string, column: column)
+                let f = FormatInterpreter(rt: rt, control: cached?.text ?? s.string, column: column, nodes: cached?.nodes)
                 _ = try f.run(rest)
                 if let st = stream { st.writeString(f.out); return .null }
                 if let t = target { t.append(contentsOf: f.out); return .null }

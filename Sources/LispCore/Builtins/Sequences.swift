@@ -350,21 +350,30 @@ enum SequencesLibrary {
         for (suffix, flavour) in flavours {
             let allowed: SeqKeySet = flavour == .item ? [.test, .testNot, .key, .start, .end, .fromEnd]
                                                       : [.key, .start, .end, .fromEnd]
+            let plainItem = flavour == .item
             rt.defN("FIND" + suffix, 2, -1) { rt, args throws(Unwind) in
+                if plainItem, case .character(let c) = args[0], case .string(let s) = args[1],
+                   let r = StringSeqFast.position(args, c, s) { return r == nil ? .null : args[0] }
                 let (m, k) = try matcher(rt, args, flavour, allowed, "FIND" + suffix)
                 return try SeqLib.firstMatch(rt, args[1], k.start, k.end, fromEnd: k.fromEnd, m)?.1 ?? .null
             }
             rt.defN("POSITION" + suffix, 2, -1) { rt, args throws(Unwind) in
+                if plainItem, case .character(let c) = args[0], case .string(let s) = args[1],
+                   let r = StringSeqFast.position(args, c, s) { return r.map { .fixnum($0) } ?? .null }
                 let (m, k) = try matcher(rt, args, flavour, allowed, "POSITION" + suffix)
                 if let (i, _) = try SeqLib.firstMatch(rt, args[1], k.start, k.end, fromEnd: k.fromEnd, m) { return .fixnum(i) }
                 return .null
             }
             rt.defN("COUNT" + suffix, 2, -1) { rt, args throws(Unwind) in
+                if plainItem, case .character(let c) = args[0], case .string(let s) = args[1],
+                   let n = StringSeqFast.count(args, c, s) { return .fixnum(n) }
                 let (m, k) = try matcher(rt, args, flavour, allowed, "COUNT" + suffix)
                 return .fixnum(try SeqLib.countMatches(rt, args[1], k.start, k.end, m))
             }
         }
         rt.defN("SEARCH", 2, -1) { rt, args throws(Unwind) in
+            if case .string(let p) = args[0], case .string(let t) = args[1],
+               let r = StringSeqFast.search(args, p, t) { return r }
             let k = try SeqKeys(rt, args, from: 2, [.test, .testNot, .key, .fromEnd, .start1, .end1, .start2, .end2], "SEARCH")
             let pat = try SeqLib.items(rt, args[0], k.start1, k.end1).map { (x: Value) throws(Unwind) -> Value in try k.keyOf(rt, x) }
             let s2 = args[1]

@@ -26,6 +26,8 @@ struct SeqKeySet: OptionSet {
         (.fromEnd, "FROM-END"), (.count, "COUNT"), (.initialValue, "INITIAL-VALUE"), (.start1, "START1"),
         (.end1, "END1"), (.start2, "START2"), (.end2, "END2"), (.initialElement, "INITIAL-ELEMENT"),
     ]
+    /// The keyword symbols of `names`, matched by identity (no string compares per call).
+    nonisolated(unsafe) static let symbols: [(SeqKeySet, Symbol)] = names.map { ($0.0, Sym.kw($0.1)) }
 }
 
 /// Parsed keyword arguments of a sequence function.
@@ -66,7 +68,7 @@ struct SeqKeys {
             i += 2
             if k === Sym.kAllowOtherKeys { continue }
             var which: SeqKeySet = []
-            for (s, name) in SeqKeySet.names where name == k.name { which = s; break }
+            for (s, sym) in SeqKeySet.symbols where sym === k { which = s; break }
             if which.isEmpty || !allowed.contains(which) {
                 if allowOthers { continue }
                 let names = SeqKeySet.names.filter { allowed.contains($0.0) }.map { ":" + $0.1 }

@@ -40,11 +40,14 @@ final class FormatInterpreter {
     nonisolated(unsafe) static var cache: [String: [FNode]] = [:]
     /// For ~:^ inside ~:{: the list of remaining sublists.
     var outerArgs: FArgs?
+    /// `control` already parsed (from `FormatCache`), or nil to parse it in `run`.
+    let preparsed: [FNode]?
 
-    init(rt: Runtime, control: String, column: Int) {
+    init(rt: Runtime, control: String, column: Int, nodes: [FNode]? = nil) {
         self.rt = rt
         self.control = control
         col = column
+        preparsed = nodes
     }
 
     func fail(_ msg: String, _ pos: Int = -1) throws(Unwind) -> Never {
@@ -70,7 +73,8 @@ final class FormatInterpreter {
 
     /// Run the whole control string; returns the unconsumed arguments.
     func run(_ args: [Value]) throws(Unwind) -> FArgs {
-        let nodes = try parse(control)
+        let nodes: [FNode]
+        if let pre = preparsed { nodes = pre } else { nodes = try parse(control) }
         let a = FArgs(args)
         _ = try exec(nodes, a)
         return a
@@ -396,12 +400,13 @@ final class FormatInterpreter {
             digits = b.value.toString(radix: base)
             if digits.hasPrefix("-") { neg = true; digits.removeFirst() }
         default:
-            // Non-integers print as if by ~A with *print-base* bound.
+            // Non-integers print as if by ~A with *print-base* bound, and (as in SBCL) without
+            // the mincol padding.
             let pr = Printer(rt: rt, escape: false)
             pr.base = base
             pr.radix = false
             try pr.print(v)
-            try writeField(pr.out, mincol, 1, 0, pad, true, d)
+            emit(pr.out)
             return
         }
         if d.colon && interval > 0 {

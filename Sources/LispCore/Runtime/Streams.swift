@@ -100,6 +100,11 @@ public final class StringOutputStream: LispStream {
         }
         storedColumn = col
     }
+    /// Append characters built elsewhere (FORMAT's fast path); only for streams without `target`.
+    public func writeScalars(_ s: [Unicode.Scalar]) {
+        scalars.append(contentsOf: s)
+        if let nl = s.lastIndex(of: "\n") { storedColumn = s.count - nl - 1 } else { storedColumn += s.count }
+    }
     public var contents: String { String(String.UnicodeScalarView(scalars)) }
     public override func filePosition() -> Int? { target?.count ?? scalars.count }
     /// `get-output-stream-string`: return and clear.
