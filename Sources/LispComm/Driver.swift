@@ -100,7 +100,11 @@ public final class Driver {
         lc.alive = false
         undrive(lc)
         lc.coll.close()
-        if let p = lc.process { p.finished = true; allProcesses.removeAll { $0 === p } }
+        if let p = lc.process {
+            p.finished = true
+            p.collection = nil
+            allProcesses.removeAll { $0 === p }
+        }
     }
 
     // MARK: stepping
@@ -376,8 +380,10 @@ public final class LispProcess: LispObject {
     var finished = false
     var terminateRequested = false
     let terminateTag: Value = .object(LispObject())
-    /// The loop process of a create-and-run collection.
-    weak var collection: LispCollection?
+    /// The loop process of a create-and-run collection. Strong (cleared when the loop ends, which
+    /// breaks the collection <-> process cycle): a `weak` reference would give the collection a
+    /// refcount side table, and every callback retains its collection.
+    var collection: LispCollection?
     var mailbox: Value = .null
 
     init(name: Value, function: LispFunction, arguments: [Value], id: Int) {

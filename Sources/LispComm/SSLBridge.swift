@@ -16,7 +16,10 @@ enum SSLBridge {
     /// A Lisp non-local exit caught inside an OpenSSL callback outside any collection callback
     /// (e.g. a password callback run by ssl-ctx-use-privatekey-file): rethrown after the call.
     nonisolated(unsafe) static var pendingUnwind: Unwind?
-    nonisolated(unsafe) static weak var driver: Driver?
+    /// Strong on purpose: the driver lives as long as the process, and a `weak` reference would
+    /// give the Driver a refcount side table, making every retain/release of it (captured by
+    /// each callback closure) take the slow path.
+    nonisolated(unsafe) static var driver: Driver?
 
     /// Called from LispComm.install.
     static func register(_ rt: Runtime, _ d: Driver) {
