@@ -84,6 +84,23 @@ extension AsyncIOState {
             schedule(.state { s in callback(s, f) })
             return
         }
+        // Bytes a read-with-checking left buffered came off the socket before SSL: they are the
+        // start of the peer's handshake (e.g. a ClientHello right after a STARTTLS line).
+        if inLength > 0, let buf = inBuffer {
+            let n = inLength
+            var failure: TLSError?
+            buf.withUnsafeMutableBytes { p in
+                do throws(TLSError) { try t.feedReadPrefix(UnsafeRawBufferPointer(start: p.baseAddress, count: n)) } catch { failure = error }
+            }
+            if let error = failure {
+                t.close()
+                let f = TLSFailure(kind: .other, errors: error.errors)
+                lastTLSFailure = f
+                schedule(.state { s in callback(s, f) })
+                return
+            }
+            inLength = 0
+        }
         transport = t
         if options.side == .both {
             schedule(.state { s in callback(s, nil) })
@@ -143,7 +160,7 @@ extension AsyncIOState {
         // A server has nothing to do before the ClientHello arrives: wait for input (saves a
         // read that would only say EAGAIN per accepted connection). A client steps at once
         // (sends its ClientHello). Outcomes are delivered through the ready queue.
-        if let t = tlsTransport, t.side == .server, !t.isHandshakeComplete {
+        if let t = tlsTransport, t.side == .server, !t.isHandshakeComplete, !t.hasPendingBytes {
             rWaitsFor = CSHIM_EPOLLIN
             syncInterest(exact: true)
         } else {
