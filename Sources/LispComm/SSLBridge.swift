@@ -269,6 +269,7 @@ enum SSLBridge {
         var context: TLSContext
         var sslConfigure = try kw.function("SSL-CONFIGURE-CALLBACK")
         var hostName: String?
+        var contextSource: (() -> TLSContext)?
         switch ctxv {
         case .object(let o) where o is LispSSLCtx:
             guard let c = (o as! LispSSLCtx).context else { try commError(rt, fname, "the SSL-CTX-POINTER has been destroyed") }
@@ -279,6 +280,7 @@ enum SSLBridge {
                 try argError(rt, fname, ":SSL-CTX", ctxv, s ? "a server SSL-ABSTRACT-CONTEXT" : "a client SSL-ABSTRACT-CONTEXT")
             }
             context = a.context
+            contextSource = { a.context }  // follows reset-ssl-abstract-context
             if sslConfigure == nil { sslConfigure = a.sslConfigure }
             hostName = a.hostName
         case .object(let o) where o is LispSSL:
@@ -297,9 +299,11 @@ enum SSLBridge {
             if case .string(let h) = hostspec { hostName = h.string }
         case let v: try kw.fail("TLSEXT-HOST-NAME", v, "a string, T or NIL")
         }
-        return TLSAttachOptions(context: context, side: sslSide, hostName: hostName,
+        var options = TLSAttachOptions(context: context, side: sslSide, hostName: hostName,
                                 handshakeTimeout: try kw.seconds("HANDSHAKE-TIMEOUT", allowZero: true),
                                 configure: configureClosure(rt, sslConfigure))
+        options.contextSource = contextSource
+        return options
     }
 
     // MARK: hooks used by StateBuiltins

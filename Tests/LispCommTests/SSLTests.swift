@@ -266,6 +266,28 @@ final class SSLTests: XCTestCase {
             """)
     }
 
+    /// reset-ssl-abstract-context re-reads the context's files: a running acceptor serves the
+    /// renewed certificate to new connections; an older connection keeps working.
+    func testResetAbstractContext() throws {
+        let fm = FileManager.default
+        for (from, to) in [("cert.pem", "live-cert.pem"), ("key.pem", "live-key.pem")] {
+            try? fm.removeItem(atPath: path(to))
+            try fm.copyItem(atPath: path(from), toPath: path(to))
+        }
+        let (st, out, err) = ServerProcess.run([ServerProcess.commlisp,
+                                                ServerProcess.repoRoot.appendingPathComponent("lisp/tests/ssl-live/tls-reset.lisp").path,
+                                                path("live-cert.pem"), path("live-key.pem"), path("ca.pem"), path("ca.key")], timeout: 30)
+        XCTAssertEqual(st, 0, err)
+        XCTAssertEqual(out, """
+            before reset: "localhost" "ONE"
+            reset -> #<COMM:SSL-ABSTRACT-CONTEXT server "live">
+            after reset: "CommLisp Test CA" "TWO"
+            connection made before: "localhost" "THREE"
+            bad argument: SIMPLE-TYPE-ERROR
+
+            """)
+    }
+
     func testSocketStreamsWithSSL() throws {
         let (st, out, err) = ServerProcess.run([ServerProcess.commlisp,
                                                 ServerProcess.repoRoot.appendingPathComponent("lisp/tests/ssl-live/tls-stream.lisp").path,

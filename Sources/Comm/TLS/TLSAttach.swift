@@ -13,6 +13,13 @@ public struct TLSAttachOptions {
     public var handshakeTimeout: Double?
     /// `:ssl-configure-callback`: called with the new `SSL*` before the handshake.
     public var configure: ((OpaquePointer) -> Void)?
+    /// When set, asked for the context each time a connection is made instead of `context`
+    /// (an abstract context that `reset-ssl-abstract-context` may replace while an acceptor
+    /// made with it keeps running).
+    public var contextSource: (() -> TLSContext)?
+
+    /// The context for a connection made now.
+    public var currentContext: TLSContext { contextSource?() ?? context }
 
     public init(context: TLSContext, side: TLSSide = .server, hostName: String? = nil,
                 handshakeTimeout: Double? = nil, configure: ((OpaquePointer) -> Void)? = nil) {
@@ -76,7 +83,7 @@ extension AsyncIOState {
         if tlsTransport != nil { throw .wrongSocketKind("SSL is already attached to this async-io-state") }
         let t: TLSTransport
         do {
-            t = try TLSTransport(context: options.context, fd: fd, side: options.side, hostName: options.hostName,
+            t = try TLSTransport(context: options.currentContext, fd: fd, side: options.side, hostName: options.hostName,
                                  configure: options.configure)
         } catch {
             let f = TLSFailure(kind: .other, errors: error.errors)
@@ -252,7 +259,7 @@ extension AsyncIOState {
             if let cb { s.schedule(.connect(cb, f.systemError)) }
         }
         do {
-            transport = try TLSTransport(context: options.context, fd: fd, side: .client, hostName: options.hostName,
+            transport = try TLSTransport(context: options.currentContext, fd: fd, side: .client, hostName: options.hostName,
                                          configure: options.configure)
         } catch {
             fail(self, TLSFailure(kind: .other, errors: error.errors))
