@@ -32,6 +32,7 @@ struct KeyArgs {
             return
         }
         let symbols = allowed.symbols
+        var checked = false
         var i = from
         while i < args.count {
             var matched = false
@@ -47,11 +48,11 @@ struct KeyArgs {
                     j += 1
                 }
             }
-            if !matched {
+            if !matched && !checked {
                 // Anything else (:allow-other-keys, an unknown or non-keyword): the general
-                // checker signals or accepts it; positions stay valid for the known keys.
+                // checker signals or accepts it (once); the scan goes on recording known keys.
                 _ = try KeyArgs(rt, args, from: from, allowed: allowed.names, fname: fname)
-                break
+                checked = true
             }
             i += 2
         }
@@ -88,7 +89,9 @@ struct KeyArgs {
 
     /// The first value given for keyword `k`, or nil.
     private func lookup(_ k: String) -> Value? {
-        if let ks = keySet, let j = ks.index(of: k) {
+        if let ks = keySet {
+            if positions == 0 { return nil }  // no keyword given (or none known): nothing to find
+            guard let j = ks.index(of: k) else { return nil }
             let p = Int((positions >> UInt64(j * 8)) & 0xFF)
             return p == 0 ? nil : base[from + 2 * (p - 1) + 1]
         }
