@@ -11,6 +11,52 @@ struct KeyArgs {
     private let base: UnsafeMutablePointer<Value>
     private let from: Int
     private let count: Int
+    /// With a `KeySet`: byte i of `positions` is 1 + the pair index of the first value given for
+    /// `keySet.names[i]` (0 = not given), so lookups make no symbol-name comparisons.
+    private var keySet: KeySet?
+    private var positions: UInt64 = 0
+
+    /// The hot-path parser (operations started once per message): keywords are matched by
+    /// symbol identity against symbols interned once, not by name.
+    init(_ rt: Runtime, _ args: Args, from: Int, allowed: KeySet, fname: String) throws(Unwind) {
+        self.rt = rt
+        self.fname = fname
+        self.base = args.base
+        self.from = from
+        self.count = args.count
+        self.keySet = allowed
+        if args.count <= from { return }
+        if (args.count - from) % 2 != 0 || (args.count - from) / 2 > 254 {
+            _ = try KeyArgs(rt, args, from: from, allowed: allowed.names, fname: fname)  // signals the error
+            keySet = nil  // (more than 254 pairs, all accepted: plain scanning lookups)
+            return
+        }
+        let symbols = allowed.symbols
+        var checked = false
+        var i = from
+        while i < args.count {
+            var matched = false
+            if case .symbol(let k) = args[i] {
+                var j = 0
+                while j < symbols.count {
+                    if symbols[j] === k {
+                        let shift = UInt64(j * 8)
+                        if (positions >> shift) & 0xFF == 0 { positions |= UInt64((i - from) / 2 + 1) << shift }
+                        matched = true
+                        break
+                    }
+                    j += 1
+                }
+            }
+            if !matched && !checked {
+                // Anything else (:allow-other-keys, an unknown or non-keyword): the general
+                // checker signals or accepts it (once); the scan goes on recording known keys.
+                _ = try KeyArgs(rt, args, from: from, allowed: allowed.names, fname: fname)
+                checked = true
+            }
+            i += 2
+        }
+    }
 
     /// Parses without allocating: the plist is scanned in place on the value stack.
     init(_ rt: Runtime, _ args: Args, from: Int, allowed: [String], fname: String) throws(Unwind) {
@@ -43,6 +89,12 @@ struct KeyArgs {
 
     /// The first value given for keyword `k`, or nil.
     private func lookup(_ k: String) -> Value? {
+        if let ks = keySet {
+            if positions == 0 { return nil }  // no keyword given (or none known): nothing to find
+            guard let j = ks.index(of: k) else { return nil }
+            let p = Int((positions >> UInt64(j * 8)) & 0xFF)
+            return p == 0 ? nil : base[from + 2 * (p - 1) + 1]
+        }
         var i = from
         while i + 1 < count {
             if case .symbol(let s) = base[i], s.name == k { return base[i + 1] }
@@ -92,6 +144,30 @@ struct KeyArgs {
             if s.isKeyword && s.name == "BOTH" { return .both }
         }
         try fail(k, v, "one of :ANY, NIL, T, :BOTH")
+    }
+}
+
+/// The keywords a function accepts, with their symbols interned on first use (for `KeyArgs`'
+/// identity matching). At most 8 names.
+final class KeySet {
+    let names: [String]
+    private(set) lazy var symbols: [Symbol] = names.map { World.shared.keyword($0) }
+    init(_ names: [String]) {
+        precondition(names.count <= 8, "KeySet holds at most 8 keywords")
+        self.names = names
+    }
+
+    /// Index of `name`. Lengths are compared first: String's == is quick for equal small
+    /// strings but takes a slow out-of-line path for every unequal pair.
+    @inline(__always)
+    func index(of name: String) -> Int? {
+        let n = name.utf8.count
+        var j = 0
+        while j < names.count {
+            if names[j].utf8.count == n && names[j] == name { return j }
+            j += 1
+        }
+        return nil
     }
 }
 

@@ -101,6 +101,8 @@ public final class LispState: LispObject {
     var readTimeoutValue: Value = .null
     var writeTimeoutValue: Value = .null
     var lastWriteError: (SystemError, Value)?
+    /// Engine closures for the Lisp callbacks last given (CallbackCache.swift).
+    var callbacks = LispStateCallbacks()
 
     init(state: AsyncIOState, collection: LispCollection, object: Value, name: Value, userInfo: Value) {
         self.state = state

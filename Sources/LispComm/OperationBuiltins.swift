@@ -4,14 +4,14 @@ import LispCore
 
 /// I/O operations on async-io-states (spec sections 5-8).
 enum OperationBuiltins {
-    static let keys0: [String] = ["START", "END", "TIMEOUT", "ERROR-CALLBACK", "USER-INFO"]
-    static let keys1: [String] = ["TIMEOUT", "MAX-READ", "ERROR-CALLBACK", "USER-INFO", "ELEMENT-TYPE"]
-    static let keys2: [String] = ["TIMEOUT", "USER-INFO"]
-    static let keys3: [String] = ["START", "END", "TIMEOUT", "ERROR-CALLBACK", "NEEDS-ADDRESS", "USER-INFO"]
-    static let keys4: [String] = ["CLOSE-CALLBACK", "KEEP-ALIVE-P"]
-    static let keys5: [String] = ["ABORT", "CALLBACK"]
-    static let keys6: [String] = ["KEEP-ALIVE-P"]
-    static let keys7: [String] = ["START", "END"]
+    static let keys0 = KeySet(["START", "END", "TIMEOUT", "ERROR-CALLBACK", "USER-INFO"])
+    static let keys1 = KeySet(["TIMEOUT", "MAX-READ", "ERROR-CALLBACK", "USER-INFO", "ELEMENT-TYPE"])
+    static let keys2 = KeySet(["TIMEOUT", "USER-INFO"])
+    static let keys3 = KeySet(["START", "END", "TIMEOUT", "ERROR-CALLBACK", "NEEDS-ADDRESS", "USER-INFO"])
+    static let keys4 = KeySet(["CLOSE-CALLBACK", "KEEP-ALIVE-P"])
+    static let keys5 = KeySet(["ABORT", "CALLBACK"])
+    static let keys6 = KeySet(["KEEP-ALIVE-P"])
+    static let keys7 = KeySet(["START", "END"])
     static func usage(_ rt: Runtime, _ fname: String, _ e: CommUsageError) throws(Unwind) -> Never {
         try commError(rt, fname, e.description)
     }
@@ -88,16 +88,12 @@ enum OperationBuiltins {
             }
             try persist(kw, st, read: true)
             if let m = maxRead { st.state.maxRead = m }
-            let lc = st.collection
-            let sv = Value.object(st)
-            func make(_ f: LispFunction?) -> ReadCallback {
-                return { [unowned d] _, b, n in
-                    guard let f else { return }
-                    d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.call3(f, sv, storageValue(b), .fixnum(n)) }
-                }
-            }
+            // Closures reused while the same functions come back (CallbackCache.swift).
+            let make = d.stateBufferCallback
+            let engineCallback: ReadCallback = cb.map { st.callbacks.checking.get($0, make) } ?? { _, _, _ in }
+            let engineError = ecb.map { st.callbacks.checkingError.get($0, make) }
             do throws(CommUsageError) {
-                try st.state.readWithChecking(callback: make(cb), errorCallback: ecb.map { make($0) })
+                try st.state.readWithChecking(callback: engineCallback, errorCallback: engineError)
             } catch { try usage(rt, fname, error) }
             return .null
         }
@@ -175,23 +171,23 @@ enum OperationBuiltins {
                         _ op: (LispState, MutableByteStorage, Int, Int, WriteCallback?, WriteCallback?) throws(CommUsageError) -> Void) throws(Unwind) -> Value {
             let kw = try KeyArgs(rt, args, from: first + 2, allowed: OperationBuiltins.keys0, fname: fname)
             let st = try rt.stateArg(args[0], fname)
-            let bufVal = args[first]
-            let buf = try bufferStorage(rt, bufVal, fname, forWrite: true)
+            let buf = try bufferStorage(rt, args[first], fname, forWrite: true)
             let (start, end) = try bufferRange(rt, kw, buf.count)
             let cb = args[first + 1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[first + 1])
             let ecb = try kw.function("ERROR-CALLBACK")
             try persist(kw, st, read: false, allowZero: message)
-            let lc = st.collection
-            let sv = Value.object(st)
-            func make(_ f: LispFunction?) -> WriteCallback? {
-                guard let f else { return nil }
-                if message {
-                    return { [unowned d] _, _, _ in d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.rt.funcall(f, sv) } }
-                }
-                return { [unowned d] _, _, n in d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.call3(f, sv, bufVal, .fixnum(n)) } }
+            // Closures reused while the same functions come back (CallbackCache.swift); the
+            // callback's buffer argument is the Lisp object behind the storage the engine returns.
+            let c: WriteCallback?, ec: WriteCallback?
+            if message {
+                c = cb.map { st.callbacks.message.get($0, d.stateOnlyCallback) }
+                ec = ecb.map { st.callbacks.messageError.get($0, d.stateOnlyCallback) }
+            } else {
+                c = cb.map { st.callbacks.write.get($0, d.stateBufferCallback) }
+                ec = ecb.map { st.callbacks.writeError.get($0, d.stateBufferCallback) }
             }
             do throws(CommUsageError) {
-                try op(st, buf, start, end, make(cb), make(ecb))
+                try op(st, buf, start, end, c, ec)
             } catch { try usage(rt, fname, error) }
             return .null
         }

@@ -16,7 +16,10 @@ enum SSLBridge {
     /// A Lisp non-local exit caught inside an OpenSSL callback outside any collection callback
     /// (e.g. a password callback run by ssl-ctx-use-privatekey-file): rethrown after the call.
     nonisolated(unsafe) static var pendingUnwind: Unwind?
-    nonisolated(unsafe) static weak var driver: Driver?
+    /// Strong on purpose: the driver lives as long as the process, and a `weak` reference would
+    /// give the Driver a refcount side table, making every retain/release of it (captured by
+    /// each callback closure) take the slow path.
+    nonisolated(unsafe) static var driver: Driver?
 
     /// Called from LispComm.install.
     static func register(_ rt: Runtime, _ d: Driver) {
@@ -266,6 +269,7 @@ enum SSLBridge {
         var context: TLSContext
         var sslConfigure = try kw.function("SSL-CONFIGURE-CALLBACK")
         var hostName: String?
+        var contextSource: (() -> TLSContext)?
         switch ctxv {
         case .object(let o) where o is LispSSLCtx:
             guard let c = (o as! LispSSLCtx).context else { try commError(rt, fname, "the SSL-CTX-POINTER has been destroyed") }
@@ -276,6 +280,7 @@ enum SSLBridge {
                 try argError(rt, fname, ":SSL-CTX", ctxv, s ? "a server SSL-ABSTRACT-CONTEXT" : "a client SSL-ABSTRACT-CONTEXT")
             }
             context = a.context
+            contextSource = { a.context }  // follows reset-ssl-abstract-context
             if sslConfigure == nil { sslConfigure = a.sslConfigure }
             hostName = a.hostName
         case .object(let o) where o is LispSSL:
@@ -294,9 +299,11 @@ enum SSLBridge {
             if case .string(let h) = hostspec { hostName = h.string }
         case let v: try kw.fail("TLSEXT-HOST-NAME", v, "a string, T or NIL")
         }
-        return TLSAttachOptions(context: context, side: sslSide, hostName: hostName,
+        var options = TLSAttachOptions(context: context, side: sslSide, hostName: hostName,
                                 handshakeTimeout: try kw.seconds("HANDSHAKE-TIMEOUT", allowZero: true),
                                 configure: configureClosure(rt, sslConfigure))
+        options.contextSource = contextSource
+        return options
     }
 
     // MARK: hooks used by StateBuiltins

@@ -328,6 +328,7 @@ enum SSLBuiltins {
                 ctx.setVerify(.peer, callback: verifyClosure(rt, v))
             }
             let a = LispSSLAbstract(context: ctx, server: server, name: kw["NAME"])
+            a.creationArgs = args.array
             a.sslConfigure = try kw.function("OPENSSL-SSL-CONFIGURE-CALLBACK")
             if !server, case .string(let h) = kw["TLSEXT-HOST-NAME"] { a.hostName = h.string }
             if let f = try kw.function("OPENSSL-CTX-CONFIGURE-CALLBACK") { _ = try rt.funcall(f, .object(LispSSLCtx.wrap(ctx))) }
@@ -335,6 +336,21 @@ enum SSLBuiltins {
         }
         rt.defN("CREATE-SSL-SERVER-CONTEXT", 0, -1, in: comm) { rt, args throws(Unwind) in try createContext(rt, args, server: true) }
         rt.defN("CREATE-SSL-CLIENT-CONTEXT", 0, -1, in: comm) { rt, args throws(Unwind) in try createContext(rt, args, server: false) }
+        // reset-ssl-abstract-context (LispWorks 8.1): makes the underlying OpenSSL context again
+        // from the arguments the context was created with, re-reading its files (renewed
+        // certificates). Connections made afterwards use it, including those of acceptors and
+        // of other users already holding the abstract context; live connections keep theirs.
+        rt.def1("RESET-SSL-ABSTRACT-CONTEXT", in: comm) { rt, v throws(Unwind) in
+            let fname = "RESET-SSL-ABSTRACT-CONTEXT"
+            guard case .object(let o) = v, let a = o as? LispSSLAbstract else { try argError(rt, fname, "context", v, "an SSL-ABSTRACT-CONTEXT") }
+            let creator = comm.internExternal(a.server ? "CREATE-SSL-SERVER-CONTEXT" : "CREATE-SSL-CLIENT-CONTEXT")
+            guard case .object(let fo) = try rt.apply(try rt.coerceToFunction(Value(creator)), a.creationArgs),
+                  let fresh = fo as? LispSSLAbstract else { try commError(rt, fname, "could not remake the context") }
+            a.context = fresh.context
+            a.sslConfigure = fresh.sslConfigure
+            a.hostName = fresh.hostName
+            return v
+        }
         rt.def1("SSL-ABSTRACT-CONTEXT-NAME", in: comm) { rt, v throws(Unwind) in
             guard case .object(let o) = v, let a = o as? LispSSLAbstract else { try argError(rt, "SSL-ABSTRACT-CONTEXT-NAME", "context", v, "an SSL-ABSTRACT-CONTEXT") }
             return a.name

@@ -52,7 +52,10 @@ public final class LispSSL: LispObject {
 
 /// COMM:SSL-ABSTRACT-CONTEXT (create-ssl-server-context / create-ssl-client-context).
 public final class LispSSLAbstract: LispObject {
-    let context: TLSContext
+    /// Replaced by reset-ssl-abstract-context (connections already made keep theirs).
+    var context: TLSContext
+    /// The create-ssl-…-context arguments, replayed by reset-ssl-abstract-context.
+    var creationArgs: [Value] = []
     let server: Bool
     var name: Value
     var sslConfigure: LispFunction?

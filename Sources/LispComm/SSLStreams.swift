@@ -36,6 +36,19 @@ enum SSLStreams {
             t = try TLSTransport(context: opts.context, fd: s.fd, side: opts.side, hostName: opts.hostName, configure: opts.configure)
         } catch { try SSLBridge.signalSetup(rt, fname, error) }
         try SSLBridge.rethrowPending()
+        // Plain bytes the stream already buffered are the start of the peer's handshake.
+        if s.inPos < s.inEnd {
+            let (from, to) = (s.inPos, s.inEnd)
+            var failure: TLSError?
+            s.inBuf.withUnsafeBytes { p in
+                do throws(TLSError) { try t.feedReadPrefix(UnsafeRawBufferPointer(rebasing: p[from..<to])) } catch { failure = error }
+            }
+            if let e = failure {
+                t.close()
+                try SSLBridge.signalSetup(rt, fname, e)
+            }
+            s.inPos = s.inEnd
+        }
         table[ObjectIdentifier(s)] = t
         if opts.side != .both {
             if let f = try s.tlsHandshake(t, timeout: opts.handshakeTimeout) {
@@ -148,10 +161,47 @@ extension SocketStream {
         try rt.signalError(SSLBridge.makeCondition(rt, SSLBridge.sslError, "socket-stream: \(e.shortMessage)", code: .null, errno: e.errno))
     }
 
+    /// listen on a TLS stream: decrypted data must be available, not merely socket readability
+    /// (a readable socket may hold only part of a record, or a record without application data
+    /// such as a TLS 1.3 session ticket). Decrypted bytes OpenSSL holds count; otherwise one
+    /// nonblocking read is tried and whatever it yields is kept in the stream's buffer.
+    func tlsListen(_ t: TLSTransport) -> Bool {
+        if sawEOF || fd < 0 { return false }
+        if pendingReadError != nil { return true }  // the next read reports it without blocking
+        if t.hasPendingBytes { return true }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        if poll(&p, 1, 0) <= 0 { return false }
+        var res = TransportReadResult.wouldBlock
+        var err: SystemError?
+        inBuf.withUnsafeMutableBytes { b in
+            do throws(SystemError) { res = try t.read(into: b) } catch { err = error }
+        }
+        if let e = err {
+            pendingReadError = e
+            return true
+        }
+        switch res {
+        case .bytes(let n):
+            inPos = 0
+            inEnd = n
+            return true
+        case .endOfFile:
+            sawEOF = true
+            return false
+        case .wouldBlock:
+            return false
+        }
+    }
+
     /// fill() through TLS; false at end of file.
     func tlsFill(_ t: TLSTransport) throws(Unwind) -> Bool {
         if sawEOF || fd < 0 { return false }
         if !outBuf.isEmpty { try flush() }
+        if let e = pendingReadError {
+            pendingReadError = nil
+            if e.errno == ECONNRESET && e.domain != .tls { sawEOF = true; return false }
+            try tlsError(e)
+        }
         let deadline = readTimeout.map { monotonicSeconds() + $0 }
         while true {
             var res = TransportReadResult.wouldBlock

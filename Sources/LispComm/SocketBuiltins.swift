@@ -16,6 +16,8 @@ public final class SocketStream: LispStream {
     var outBuf: [UInt8] = []
     var pushback: [Unicode.Scalar] = []
     var sawEOF = false
+    /// A TLS read failure met by `listen`'s read attempt, reported by the next read.
+    var pendingReadError: SystemError?
     unowned let driver: Driver
 
     init(fd: Int32, binary: Bool, driver: Driver) {
@@ -117,6 +119,7 @@ public final class SocketStream: LispStream {
     }
     public override func listen() -> Bool {
         if !pushback.isEmpty || inPos < inEnd { return true }
+        if let t = SSLStreams.transport(self) { return tlsListen(t) }
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return fd >= 0 && poll(&p, 1, 0) > 0
     }

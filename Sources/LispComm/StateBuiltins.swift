@@ -168,6 +168,11 @@ enum StateBuiltins {
             config.keepAlive = kw.bool("KEEPALIVE", false)
             config.bindRetryTimeout = try kw.seconds("INIT-TIMEOUT", allowZero: true) ?? 60
             config.createState = kw.bool("CREATE-STATE", true)
+            // A socket handle (an integer) cannot carry SSL: refuse before binding rather than
+            // hand out plain sockets the caller believes are TLS (README compatibility notes).
+            if !config.createState && !kw["SSL-CTX"].isNil {
+                try commError(rt, fname, ":SSL-CTX needs :CREATE-STATE T (a socket handle cannot carry SSL); with :CREATE-STATE NIL attach SSL yourself, e.g. with ATTACH-SSL on a socket-stream made from the handle")
+            }
             config.stateOptions = StateOptions(queueOutput: kw.bool("QUEUE-OUTPUT", false))
             if !kw["ADDRESS"].isNil {
                 let fam: Resolver.FamilyPreference = config.ipv6 == .ipv4 ? .ipv4 : (config.ipv6 == .any ? .any : .ipv6)

@@ -238,6 +238,56 @@ final class SSLTests: XCTestCase {
         XCTAssertEqual(pst, 0, perr)
         XCTAssertEqual(pout, "COMM:SSL-FAILURE T T\n0 T\n1 1\n0\n")
     }
+    /// Issue 5 details: attach-ssl feeds bytes already buffered (a ClientHello right behind a
+    /// STARTTLS line) to OpenSSL, on async-io-states and socket streams; listen on a TLS stream
+    /// means decrypted data (session tickets alone make the socket readable); :create-state nil
+    /// with :ssl-ctx is refused.
+    func testTLSGaps() throws {
+        let (st, out, err) = ServerProcess.run([ServerProcess.commlisp,
+                                                ServerProcess.repoRoot.appendingPathComponent("lisp/tests/ssl-live/tls-gaps.lisp").path,
+                                                path("cert.pem"), path("key.pem")], timeout: 30)
+        XCTAssertEqual(st, 0, err)
+        XCTAssertEqual(out, """
+            server: "STARTTLS", handshake bytes already buffered: T
+            client: attach-ssl -> COMM:SSL-POINTER
+            server: attach-ssl -> NIL
+            client: listen with only session tickets received: NIL
+            client: listen once the reply came: T
+            client: reply "OVER TLS", listen after it: NIL
+            client: "TWO"
+            client: listen with the second line buffered: T
+            client: "LINES"
+            stream server: "STARTTLS"
+            client state: attach-ssl -> NIL
+            stream server: attach-ssl -> COMM:SSL-POINTER
+            client state: reply "STREAM UPGRADE"
+            create-state nil + ssl-ctx: SIMPLE-ERROR: COMM:ACCEPT-TCP-CONNECTIONS-CREATING-ASYNC-IO-STATES: :SSL-CTX needs :CREATE-STATE T (a socket handle cannot carry SSL); with :CREATE-STATE NIL attach SSL yourself, e.g. with ATTACH-SSL on a socket-stream made from the handle
+
+            """)
+    }
+
+    /// reset-ssl-abstract-context re-reads the context's files: a running acceptor serves the
+    /// renewed certificate to new connections; an older connection keeps working.
+    func testResetAbstractContext() throws {
+        let fm = FileManager.default
+        for (from, to) in [("cert.pem", "live-cert.pem"), ("key.pem", "live-key.pem")] {
+            try? fm.removeItem(atPath: path(to))
+            try fm.copyItem(atPath: path(from), toPath: path(to))
+        }
+        let (st, out, err) = ServerProcess.run([ServerProcess.commlisp,
+                                                ServerProcess.repoRoot.appendingPathComponent("lisp/tests/ssl-live/tls-reset.lisp").path,
+                                                path("live-cert.pem"), path("live-key.pem"), path("ca.pem"), path("ca.key")], timeout: 30)
+        XCTAssertEqual(st, 0, err)
+        XCTAssertEqual(out, """
+            before reset: "localhost" "ONE"
+            reset -> #<COMM:SSL-ABSTRACT-CONTEXT server "live">
+            after reset: "CommLisp Test CA" "TWO"
+            connection made before: "localhost" "THREE"
+            bad argument: SIMPLE-TYPE-ERROR
+
+            """)
+    }
+
     func testSocketStreamsWithSSL() throws {
         let (st, out, err) = ServerProcess.run([ServerProcess.commlisp,
                                                 ServerProcess.repoRoot.appendingPathComponent("lisp/tests/ssl-live/tls-stream.lisp").path,

@@ -115,6 +115,11 @@ void cshim_ERR_error_string(unsigned long e, char *buf, size_t len);
 /// NULL when a certificate has no key after it). Returns the count, or -1 (error queue set).
 int cshim_read_cert_key_pairs(const char *path, pem_password_cb *cb, void *u,
                               X509 **certs, EVP_PKEY **keys, int max);
+/// Makes the SSL read `len` bytes (copied) before anything from its socket: plain bytes read
+/// before SSL was attached, e.g. a ClientHello (prefix_bio.c). 1 on success.
+int cshim_SSL_push_read_prefix(SSL *ssl, const void *bytes, size_t len);
+/// Bytes of that prefix not yet consumed by OpenSSL (0 without one).
+size_t cshim_SSL_read_prefix_pending(SSL *ssl);
 /// X509_NAME_get_text_by_NID for a field named by short or long name ("CN", "organizationName").
 int cshim_X509_NAME_field(X509_NAME *name, const char *field, char *buf, int len);
 

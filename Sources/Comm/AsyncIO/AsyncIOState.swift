@@ -189,8 +189,10 @@ public final class AsyncIOState: SelectorHandler {
         callbackDepth -= 1
         if isClosed {
             deliveries.removeAll()
+        } else if i >= deliveries.count {
+            deliveries.removeAll(keepingCapacity: true)  // the usual case: no shifting
         } else {
-            deliveries.removeFirst(min(i, deliveries.count))
+            deliveries.removeFirst(i)
             if !deliveries.isEmpty && !isQueued {
                 isQueued = true
                 collection.enqueue(self)
@@ -293,8 +295,9 @@ public final class AsyncIOState: SelectorHandler {
     // if there was activity since, so progress never touches the heap)
 
     func armReadTimer() {
-        rActivity = monotonicNanos()
+        // The activity stamp only matters with a timeout: no clock read per operation without one.
         guard let t = readTimeout else { return }
+        rActivity = monotonicNanos()
         if readTimer == nil { readTimer = LoopTimer { [unowned self] in self.readTimerFired() } }
         collection.arm(readTimer!, at: rActivity &+ nanos(fromSeconds: t))
     }
@@ -312,8 +315,8 @@ public final class AsyncIOState: SelectorHandler {
     }
 
     func armWriteTimer() {
-        wActivity = monotonicNanos()
         guard let t = writeTimeout else { return }
+        wActivity = monotonicNanos()
         if writeTimer == nil { writeTimer = LoopTimer { [unowned self] in self.writeTimerFired() } }
         collection.arm(writeTimer!, at: wActivity &+ nanos(fromSeconds: t))
     }

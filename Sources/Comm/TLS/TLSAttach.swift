@@ -13,6 +13,13 @@ public struct TLSAttachOptions {
     public var handshakeTimeout: Double?
     /// `:ssl-configure-callback`: called with the new `SSL*` before the handshake.
     public var configure: ((OpaquePointer) -> Void)?
+    /// When set, asked for the context each time a connection is made instead of `context`
+    /// (an abstract context that `reset-ssl-abstract-context` may replace while an acceptor
+    /// made with it keeps running).
+    public var contextSource: (() -> TLSContext)?
+
+    /// The context for a connection made now.
+    public var currentContext: TLSContext { contextSource?() ?? context }
 
     public init(context: TLSContext, side: TLSSide = .server, hostName: String? = nil,
                 handshakeTimeout: Double? = nil, configure: ((OpaquePointer) -> Void)? = nil) {
@@ -76,13 +83,30 @@ extension AsyncIOState {
         if tlsTransport != nil { throw .wrongSocketKind("SSL is already attached to this async-io-state") }
         let t: TLSTransport
         do {
-            t = try TLSTransport(context: options.context, fd: fd, side: options.side, hostName: options.hostName,
+            t = try TLSTransport(context: options.currentContext, fd: fd, side: options.side, hostName: options.hostName,
                                  configure: options.configure)
         } catch {
             let f = TLSFailure(kind: .other, errors: error.errors)
             lastTLSFailure = f
             schedule(.state { s in callback(s, f) })
             return
+        }
+        // Bytes a read-with-checking left buffered came off the socket before SSL: they are the
+        // start of the peer's handshake (e.g. a ClientHello right after a STARTTLS line).
+        if inLength > 0, let buf = inBuffer {
+            let n = inLength
+            var failure: TLSError?
+            buf.withUnsafeMutableBytes { p in
+                do throws(TLSError) { try t.feedReadPrefix(UnsafeRawBufferPointer(start: p.baseAddress, count: n)) } catch { failure = error }
+            }
+            if let error = failure {
+                t.close()
+                let f = TLSFailure(kind: .other, errors: error.errors)
+                lastTLSFailure = f
+                schedule(.state { s in callback(s, f) })
+                return
+            }
+            inLength = 0
         }
         transport = t
         if options.side == .both {
@@ -143,7 +167,7 @@ extension AsyncIOState {
         // A server has nothing to do before the ClientHello arrives: wait for input (saves a
         // read that would only say EAGAIN per accepted connection). A client steps at once
         // (sends its ClientHello). Outcomes are delivered through the ready queue.
-        if let t = tlsTransport, t.side == .server, !t.isHandshakeComplete {
+        if let t = tlsTransport, t.side == .server, !t.isHandshakeComplete, !t.hasPendingBytes {
             rWaitsFor = CSHIM_EPOLLIN
             syncInterest(exact: true)
         } else {
@@ -235,7 +259,7 @@ extension AsyncIOState {
             if let cb { s.schedule(.connect(cb, f.systemError)) }
         }
         do {
-            transport = try TLSTransport(context: options.context, fd: fd, side: .client, hostName: options.hostName,
+            transport = try TLSTransport(context: options.currentContext, fd: fd, side: .client, hostName: options.hostName,
                                          configure: options.configure)
         } catch {
             fail(self, TLSFailure(kind: .other, errors: error.errors))

@@ -41,6 +41,9 @@ public final class TLSTransport: Transport {
     private var writesBroken = false
     /// The SSL object has been freed (closed or detached).
     public var isReleased: Bool { freed }
+    /// Plain bytes read before SSL was attached were handed to OpenSSL (`feedReadPrefix`);
+    /// until consumed they count as pending input, since epoll will not report them.
+    private var hasReadPrefix = false
 
     /// Makes the SSL object for `fd` from `context`, in accept (server) or connect (client)
     /// state (neither for `.both`), with `hostName` as SNI and, when the context verifies the
@@ -151,10 +154,34 @@ public final class TLSTransport: Transport {
         if writeRetryPending { writesBroken = true }
     }
 
-    public var hasPendingBytes: Bool { !freed && SSL_pending(ssl) > 0 }
+    public var hasPendingBytes: Bool {
+        if freed { return false }
+        if SSL_pending(ssl) > 0 { return true }
+        return hasReadPrefix && readPrefixPending()
+    }
+
+    /// Makes OpenSSL read `bytes` before anything from the socket: data that arrived before SSL
+    /// was attached and was already taken out of the socket (e.g. a ClientHello that followed a
+    /// STARTTLS line in the same segment). Call before the handshake starts.
+    public func feedReadPrefix(_ bytes: UnsafeRawBufferPointer) throws(TLSError) {
+        guard !freed, bytes.count > 0, let base = bytes.baseAddress else { return }
+        ERR_clear_error()
+        if cshim_SSL_push_read_prefix(ssl, base, bytes.count) != 1 { throw TLSError(operation: "BIO_new (read prefix)") }
+        hasReadPrefix = true
+    }
+
+    /// True while fed bytes remain; drops the flag once they are consumed (hot path stays a
+    /// single SSL_pending call).
+    private func readPrefixPending() -> Bool {
+        if cshim_SSL_read_prefix_pending(ssl) > 0 { return true }
+        hasReadPrefix = false
+        return false
+    }
     /// A small record was the last read and OpenSSL buffers nothing unprocessed (read-ahead
     /// set by an ssl-configure-callback would buffer records epoll cannot see).
-    public var shortReadMeansDrained: Bool { lastReadWasSmallRecord && (freed || SSL_has_pending(ssl) == 0) }
+    public var shortReadMeansDrained: Bool {
+        lastReadWasSmallRecord && (freed || (SSL_has_pending(ssl) == 0 && !(hasReadPrefix && readPrefixPending())))
+    }
 
     /// `.write`/`.both`: close_notify first (best effort), then shutdown(2).
     public func shutdown(_ how: Posix.ShutdownHow) throws(SystemError) {

@@ -1,0 +1,39 @@
+;;; Keyword arguments of the per-message operations (matched by symbol identity on the hot
+;;; path): :allow-other-keys anywhere in the plist, unknown keywords around known ones, the
+;;; first of repeated keywords winning, and the errors for bad plists.
+(defvar *coll* (comm:create-and-run-wait-state-collection "keywords" :handler t))
+(defvar *got* nil)
+(defvar *wrote* nil)
+(defvar *acceptor*
+  (comm:accept-tcp-connections-creating-async-io-states
+   *coll* 0
+   (lambda (h st)
+     (declare (ignore h))
+     ;; :allow-other-keys first, an unknown key, then :end: only 3 bytes are read.
+     (comm:async-io-state-read-buffer
+      st (make-string 10)
+      (lambda (s buf n) (setf *got* (subseq buf 0 n)) (comm:async-io-state-abort-and-close s))
+      :allow-other-keys t :colour :red :end 3))
+   :address "127.0.0.1"))
+
+(defvar *client*
+  (comm:create-async-io-state-and-connected-tcp-socket
+   *coll* "127.0.0.1" (comm:accepting-handle-local-port *acceptor*)
+   (lambda (st failure)
+     (declare (ignore failure))
+     ;; Repeated :end: the first (4) counts; the unknown key is allowed by the later
+     ;; :allow-other-keys.
+     (comm:async-io-state-write-buffer st "abcdefgh" (lambda (s b n) (declare (ignore s b)) (setf *wrote* n))
+                                       :end 4 :size 9 :end 8 :allow-other-keys t))))
+
+(mp:process-wait-with-timeout "reply" 5 (lambda () (and *got* *wrote*)))
+(format t "wrote ~s, read ~s~%" *wrote* *got*)
+
+(dolist (form '((comm:async-io-state-write-buffer *client* "x" nil :colour :red)
+                (comm:async-io-state-write-buffer *client* "x" nil :end)
+                (comm:async-io-state-write-buffer *client* "x" nil "end" 1)
+                (comm:async-io-state-read-with-checking *client* nil :max-read 0)))
+  (handler-case (progn (eval form) (format t "no error~%"))
+    (error (c) (format t "~s: ~a~%" (type-of c) c))))
+(comm:close-async-io-state *client*)
+(comm:close-accepting-handle *acceptor*)
