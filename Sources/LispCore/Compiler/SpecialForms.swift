@@ -28,7 +28,10 @@ extension Compiler {
         add("CATCH") { c, form, env, fs, mv throws(Unwind) in try c.compileCatch(form, env, fs, mv) }
         add("THROW") { c, form, env, fs, mv throws(Unwind) in try c.compileThrow(form, env, fs) }
         add("UNWIND-PROTECT") { c, form, env, fs, mv throws(Unwind) in try c.compileUnwindProtect(form, env, fs, mv) }
-        add("MULTIPLE-VALUE-CALL") { c, form, env, fs, mv throws(Unwind) in try c.compileMultipleValueCall(form, env, fs) }
+        add("MULTIPLE-VALUE-CALL") { c, form, env, fs, mv throws(Unwind) in
+            if let code = try c.compileMultipleValueBind(form, env, fs, mv) { return code }
+            return try c.compileMultipleValueCall(form, env, fs)
+        }
         add("MULTIPLE-VALUE-PROG1") { c, form, env, fs, mv throws(Unwind) in try c.compileMultipleValueProg1(form, env, fs, mv) }
         add("THE") { c, form, env, fs, mv throws(Unwind) in
             try c.checkArgs(form, 2, 2)
