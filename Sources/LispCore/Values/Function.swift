@@ -163,6 +163,8 @@ extension Unmanaged where Instance == LispFunction {
         var failure: Unwind? = nil
         let result = _withUnsafeGuaranteedRef { (fn: LispFunction) -> Value in
             do throws(Unwind) {
+                // Interpreted functions are entered directly (inlined), natives via `call`.
+                if fn.lambda != nil { return try fn.invokeLambda(rt, base, argc) }
                 return try fn.call(rt, base, argc)
             } catch {
                 failure = error
