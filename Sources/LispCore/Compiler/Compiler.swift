@@ -98,7 +98,34 @@ public final class Compiler {
 
     /// Compile a form whose value is discarded. `(setq local value)` then stores without
     /// copying the value out again.
-    func compileForEffect(_ form: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> Code {
+    func compileForEffect(_ original: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> Code {
+        let (form, _) = try macroexpand(original, env)
+        if case .cons(let c) = form, case .symbol(let op) = c.car, op.package === rt.world.cl,
+           env.lookupFunction(op) == nil {
+            // `(if test a b)` and `(progn ...)` for effect: their parts are for effect too.
+            if op === Sym.if_, case .cons(let t) = c.cdr, case .cons(let th) = t.cdr, th.cdr.isList,
+               th.cdr.isNil || th.cdr.cdr.isNil {
+                let test = try compileTest(t.car, env, fs)
+                let then = try compileForEffect(th.car, env, fs)
+                if case .cons(let el) = th.cdr {
+                    let els = try compileForEffect(el.car, env, fs)
+                    return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+                        if try test(rt, fp) { _ = try then(rt, fp) } else { _ = try els(rt, fp) }
+                        return .null
+                    }
+                }
+                return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+                    if try test(rt, fp) { _ = try then(rt, fp) }
+                    return .null
+                }
+            }
+            if op === Sym.progn, c.cdr.isList, !c.cdr.isNil {
+                let parts = try c.cdr.listArray.map { (f: Value) throws(Unwind) -> Op in Op(try compileForEffect(f, env, fs)) }
+                if let seq = sequence(parts[...]) {
+                    return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in try seq(rt, fp); return .null }
+                }
+            }
+        }
         if case .cons(let c) = form, c.car.asSymbol === Sym.setq, case .cons(let a) = c.cdr,
            case .symbol(let s) = a.car, case .cons(let b) = a.cdr, b.cdr.isNil,
            case .variable(_, let binding)? = env.lookupVariable(s), binding.scope === fs {

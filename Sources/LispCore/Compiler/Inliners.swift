@@ -277,28 +277,28 @@ struct CodeRead: OperandRead {
 
 /// A two-argument function with an open-coded fast path.
 protocol BinaryInline {
-    static func apply(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Value
+    static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value
 }
 
 /// A one-argument function with an open-coded fast path.
 protocol UnaryInline {
-    static func apply(_ rt: Runtime, _ x: Value) throws(Unwind) -> Value
+    static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value
 }
 
 /// A predicate: `test` gives the truth value, `apply` the T/NIL object.
 protocol BinaryPredicate: BinaryInline {
-    static func test(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Bool
+    static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool
 }
 extension BinaryPredicate {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         try test(rt, x, y) ? .t : .null
     }
 }
 protocol UnaryPredicate: UnaryInline {
-    static func test(_ rt: Runtime, _ x: Value) throws(Unwind) -> Bool
+    static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool
 }
 extension UnaryPredicate {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
         try test(rt, x) ? .t : .null
     }
 }
@@ -325,7 +325,7 @@ private let symRplaca = Symbol.cl("RPLACA")
 private let symRplacd = Symbol.cl("RPLACD")
 
 enum AddInline: BinaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, case .fixnum(let j) = y {
             let (r, o) = i.addingReportingOverflow(j)
             if !o { return .fixnum(r) }
@@ -334,7 +334,7 @@ enum AddInline: BinaryInline {
     }
 }
 enum SubInline: BinaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, case .fixnum(let j) = y {
             let (r, o) = i.subtractingReportingOverflow(j)
             if !o { return .fixnum(r) }
@@ -343,7 +343,7 @@ enum SubInline: BinaryInline {
     }
 }
 enum MulInline: BinaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, case .fixnum(let j) = y {
             let (r, o) = i.multipliedReportingOverflow(by: j)
             if !o { return .fixnum(r) }
@@ -352,31 +352,31 @@ enum MulInline: BinaryInline {
     }
 }
 enum LessInline: BinaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i < j }
         return try Numeric.compare(rt, x, y) < 0
     }
 }
 enum GreaterInline: BinaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i > j }
         return try Numeric.compare(rt, x, y) > 0
     }
 }
 enum LessEqualInline: BinaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i <= j }
         return try Numeric.compare(rt, x, y) <= 0
     }
 }
 enum GreaterEqualInline: BinaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i >= j }
         return try Numeric.compare(rt, x, y) >= 0
     }
 }
 enum NumEqualInline: BinaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i == j }
         return try Numeric.numEqual(rt, x, y)
     }
@@ -384,7 +384,7 @@ enum NumEqualInline: BinaryPredicate {
 /// `mod` with a positive or negative fixnum divisor (floor semantics); zero and non-fixnums go
 /// to the builtin (division-by-zero, floats, bignums).
 enum ModInline: BinaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, case .fixnum(let j) = y, j != 0, j != -1 {
             let r = i % j
             return .fixnum(r != 0 && (r < 0) != (j < 0) ? r + j : r)
@@ -393,65 +393,65 @@ enum ModInline: BinaryInline {
     }
 }
 enum EqInline: BinaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Bool { eq(x, y) }
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool { eq(x, y) }
 }
 enum EqlInline: BinaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i == j }
         return eql(x, y)
     }
 }
 enum RplacaInline: BinaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .cons(let cell) = x { cell.car = y; return x }
         return try rt.callBuiltin(symRplaca, x, y)
     }
 }
 enum RplacdInline: BinaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .cons(let cell) = x { cell.cdr = y; return x }
         return try rt.callBuiltin(symRplacd, x, y)
     }
 }
 enum List1Inline: UnaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value) throws(Unwind) -> Value { .cons(Cons(x, .null)) }
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value { .cons(Cons(x, .null)) }
 }
 enum List2Inline: BinaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         .cons(Cons(x, .cons(Cons(y, .null))))
     }
 }
 enum ConsInline: BinaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value, _ y: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         .cons(Cons(x, y))
     }
 }
 enum OnePlusInline: UnaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, i < Int.max { return .fixnum(i + 1) }
         return try Numeric.add(rt, x, .fixnum(1))
     }
 }
 enum OneMinusInline: UnaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, i > Int.min { return .fixnum(i - 1) }
         return try Numeric.sub(rt, x, .fixnum(1))
     }
 }
 enum CarInline: UnaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
         if case .cons(let cell) = x { return cell.car }
         return try rt.car(x)
     }
 }
 enum CdrInline: UnaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
         if case .cons(let cell) = x { return cell.cdr }
         return try rt.cdr(x)
     }
 }
 enum EndpInline: UnaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         switch x {
         case .null: return true
         case .cons: return false
@@ -460,49 +460,49 @@ enum EndpInline: UnaryPredicate {
     }
 }
 enum NotInline: UnaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: Value) throws(Unwind) -> Value {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
         if case .null = x { return .t }
         return .null
     }
 }
 enum ZeropInline: UnaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x { return i == 0 }
         return try rt.callBuiltin(symZerop, x).isTrue
     }
 }
 enum ConspInline: UnaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .cons = x { return true }
         return false
     }
 }
 enum AtomInline: UnaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .cons = x { return false }
         return true
     }
 }
 enum PluspInline: UnaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x { return i > 0 }
         return try rt.callBuiltin(symPlusp, x).isTrue
     }
 }
 enum MinuspInline: UnaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x { return i < 0 }
         return try rt.callBuiltin(symMinusp, x).isTrue
     }
 }
 enum OddpInline: UnaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x { return i & 1 != 0 }
         return try rt.callBuiltin(symOddp, x).isTrue
     }
 }
 enum EvenpInline: UnaryPredicate {
-    @inline(__always) static func test(_ rt: Runtime, _ x: Value) throws(Unwind) -> Bool {
+    @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x { return i & 1 == 0 }
         return try rt.callBuiltin(symEvenp, x).isTrue
     }

@@ -116,4 +116,7 @@
 (dotimes (i 9) (print (blocks i)))
 (print (let ((x 0)) (tagbody (setq x 1) (go end) (setq x 2) end) x))
 (print (let ((x 0)) (tagbody a (setq x (1+ x)) (if (< x 5) (go a)) b) x))
+;; forms evaluated only for effect inside bodies and loops
+(print (let ((r nil)) (dotimes (i 4) (if (evenp i) (push i r) (progn (push :odd r) (push i r))) (when (= i 2) (push :two r)) (unless (= i 2) (progn))) r))
+(print (let ((x 1) (y 2)) (setq x 10) (if (> x 5) (setq y 20) (setq y 30)) (progn (setq x (+ x y)) (setq y 0)) (list x y)))
 (terpri)
