@@ -15,6 +15,7 @@ public final class Compiler {
     /// Inline expansions of hot CL functions (arithmetic, car/cdr...) keyed by symbol.
     var inliners: [ObjectIdentifier: InlinerEntry] = [:]
     var testInliners: [ObjectIdentifier: TestInlinerEntry] = [:]
+    var fusedIfs: [ObjectIdentifier: FusedIfEntry] = [:]
 
     init(runtime: Runtime) {
         rt = runtime

@@ -27,6 +27,10 @@ extension Compiler {
         func binaryPredicate<O: BinaryPredicate>(_ name: String, _ op: O.Type) {
             binary(name, O.self)
             addTest(name) { c, args in args.count == 2 ? c.binaryTest(O.self, args[0], args[1]) : nil }
+            fusedIfs[ObjectIdentifier(World.shared.cl.internExternal(name))] = FusedIfEntry { c, args, a, b, mv in
+                guard args.count == 2, case .slot(let i) = args[0], case .constant(let k) = args[1] else { return nil }
+                return c.fusedIf(O.self, SlotRead(slot: i), ConstantRead(value: k), a, b, mv: mv)
+            }
         }
         func unaryPredicate<O: UnaryPredicate>(_ name: String, _ op: O.Type) {
             unary(name, O.self)

@@ -68,6 +68,21 @@ extension Compiler {
 
     func compileIf(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, _ mv: Bool) throws(Unwind) -> Code {
         try checkArgs(form, 2, 3)
+        if case .cons(let t) = form.cadr, case .symbol(let op) = t.car, op.package === rt.world.cl,
+           let fused = fusedIfs[ObjectIdentifier(op)], env.lookupFunction(op) == nil {
+            let operands = try compileOperands(t.cdr, env, fs)
+            let then = try branchOperand(form.caddr, env, fs, mv: mv)
+            let els = try branchOperand(form.cddr.cdr.car, env, fs, mv: mv)
+            if let code = fused.build(self, operands, then, els, mv) { return code }
+            // Not the fused shape: the test from the operands already compiled.
+            let test: TestCode
+            if let entry = testInliners[ObjectIdentifier(op)], let t = entry.expand(self, operands) {
+                test = t
+            } else {
+                test = try compileTest(form.cadr, env, fs)
+            }
+            return ifCode(test, then, els, mv: mv)
+        }
         let test = try compileTest(form.cadr, env, fs)
         let then = try branchOperand(form.caddr, env, fs, mv: mv)
         let els = try branchOperand(form.cddr.cdr.car, env, fs, mv: mv)
