@@ -62,6 +62,7 @@ enum EvaluatorBuiltins {
             }
             if let s = args[0].asSymbol, !args[0].isNil, case .function(let f) = fn {
                 s.function = f
+                LispFunction.purgeRetired(rt)
                 return try rt.values([args[0], .null, .null])
             }
             return try rt.values([fn, .null, .null])
@@ -80,6 +81,7 @@ enum EvaluatorBuiltins {
             } else {
                 let s = try rt.symbol(args[1])
                 s.function = f
+                LispFunction.purgeRetired(rt)
                 s.macro = nil
             }
             return args[0]
@@ -100,6 +102,7 @@ enum EvaluatorBuiltins {
             }
             let s = try rt.symbol(name)
             s.function = nil
+            LispFunction.purgeRetired(rt)
             s.macro = nil
             return name
         }
@@ -120,6 +123,7 @@ enum EvaluatorBuiltins {
             }
             f.name = args[0]
             s.function = f
+            LispFunction.purgeRetired(rt)
             s.macro = nil
             if args.count > 2, case .string = args[2] { setDocumentation(s, "FUNCTION", args[2]) }
             return args[0]
@@ -130,6 +134,7 @@ enum EvaluatorBuiltins {
             f.name = args[0]
             s.macro = f
             s.function = nil
+            LispFunction.purgeRetired(rt)
             if args.count > 2, case .string = args[2] { setDocumentation(s, "FUNCTION", args[2]) }
             return args[0]
         }

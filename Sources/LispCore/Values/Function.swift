@@ -94,10 +94,25 @@ public final class LispFunction {
         }
     }
 
-    /// Functions taken out of a symbol's function cell. They may still be running (a function
-    /// can redefine itself), and call sites hold them unretained, so they are never freed.
+    /// Functions taken out of a symbol's function cell. A call holds its function unretained
+    /// (see `Symbol.functionCell`), so a function that redefines itself while running must stay
+    /// alive until its activations return: retired functions are kept here until
+    /// `purgeRetired` finds them off the call stack.
     nonisolated(unsafe) static var retired: [LispFunction] = []
     static func retire(_ f: LispFunction) { retired.append(f) }
+
+    /// Release retired interpreted functions that no activation of `rt` is running. Natives are
+    /// kept (they are few, and a native has no call-stack entry to look for).
+    public static func purgeRetired(_ rt: Runtime) {
+        guard retired.count >= 16 else { return }
+        var running = Set<ObjectIdentifier>()
+        var d = rt.depth
+        while d > 0 {
+            if let f = rt.callStack[d] { running.insert(ObjectIdentifier(f.takeUnretainedValue())) }
+            d -= 1
+        }
+        retired.removeAll { $0.lambda != nil && !running.contains(ObjectIdentifier($0)) }
+    }
 
     /// Call with `argc` arguments at `base` (the value stack top). Leaves `rt.nvals` valid.
     @inline(never)

@@ -119,4 +119,14 @@
 ;; forms evaluated only for effect inside bodies and loops
 (print (let ((r nil)) (dotimes (i 4) (if (evenp i) (push i r) (progn (push :odd r) (push i r))) (when (= i 2) (push :two r)) (unless (= i 2) (progn))) r))
 (print (let ((x 1) (y 2)) (setq x 10) (if (> x 5) (setq y 20) (setq y 30)) (progn (setq x (+ x y)) (setq y 0)) (list x y)))
+;; a running function survives redefinitions of itself and of others (retired functions are
+;; released only once no activation runs them)
+(defun self-redef-2 (n)
+  (dotimes (i 40) (setf (symbol-function 'other-fn) (lambda () i)))
+  (setf (symbol-function 'self-redef-2) (lambda (n) (list :new n)))
+  (dotimes (i 40) (setf (symbol-function 'other-fn) (lambda () i)))
+  (list :old n (self-redef-2 (1+ n)) (funcall 'other-fn)))
+(print (self-redef-2 1))
+(dotimes (i 10000) (setf (symbol-function 'churn) (lambda () i)))
+(print (funcall 'churn))
 (terpri)
