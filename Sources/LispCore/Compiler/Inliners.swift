@@ -50,6 +50,10 @@ extension Compiler {
         binary("CONS", ConsInline.self)
         binary("RPLACA", RplacaInline.self)
         binary("RPLACD", RplacdInline.self)
+        binary("CHAR", CharInline.self)
+        binary("SCHAR", SCharInline.self)
+        binary("AREF", ArefInline.self)
+        binary("SVREF", SvrefInline.self)
         unary("1+", OnePlusInline.self)
         unary("1-", OneMinusInline.self)
         unary("CAR", CarInline.self)
@@ -327,6 +331,10 @@ private let symOddp = Symbol.cl("ODDP")
 private let symEvenp = Symbol.cl("EVENP")
 private let symRplaca = Symbol.cl("RPLACA")
 private let symRplacd = Symbol.cl("RPLACD")
+private let symChar = Symbol.cl("CHAR")
+private let symSchar = Symbol.cl("SCHAR")
+private let symAref = Symbol.cl("AREF")
+private let symSvref = Symbol.cl("SVREF")
 
 enum AddInline: BinaryInline {
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
@@ -509,5 +517,39 @@ enum EvenpInline: UnaryPredicate {
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x { return i & 1 == 0 }
         return try rt.callBuiltin(symEvenp, x).isTrue
+    }
+}
+
+// Element access: in-range fixnum index into a string / vector is read in place; anything else
+// (wrong type, bad index, multi-dimensional arrays) is the builtin's business.
+enum CharInline: BinaryInline {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
+        if case .string(let s) = x, case .fixnum(let i) = y, i >= 0, i < s.totalCount { return .character(s[i]) }
+        return try rt.callBuiltin(symChar, x, y)
+    }
+}
+enum SCharInline: BinaryInline {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
+        if case .string(let s) = x, case .fixnum(let i) = y, i >= 0, i < s.totalCount { return .character(s[i]) }
+        return try rt.callBuiltin(symSchar, x, y)
+    }
+}
+enum ArefInline: BinaryInline {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
+        if case .fixnum(let i) = y, i >= 0 {
+            switch x {
+            case .vector(let v): if i < v.items.count { return v.items[i] }
+            case .string(let s): if i < s.totalCount { return .character(s[i]) }
+            case .bytes(let b): if i < b.bytes.count { return .fixnum(Int(b.bytes[i])) }
+            default: break
+            }
+        }
+        return try rt.callBuiltin(symAref, x, y)
+    }
+}
+enum SvrefInline: BinaryInline {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
+        if case .vector(let v) = x, v.isSimple, case .fixnum(let i) = y, i >= 0, i < v.items.count { return v.items[i] }
+        return try rt.callBuiltin(symSvref, x, y)
     }
 }

@@ -129,4 +129,13 @@
 (print (self-redef-2 1))
 (dotimes (i 10000) (setf (symbol-function 'churn) (lambda () i)))
 (print (funcall 'churn))
+;; open-coded element access
+(let ((s (make-string 3 :initial-element #\a)) (v (vector 1 2 3)) (b (make-array 2 :element-type '(unsigned-byte 8) :initial-contents '(7 9)))
+      (fv (make-array 5 :fill-pointer 2 :initial-element 0)) (m (make-array '(2 2) :initial-contents '((1 2) (3 4)))))
+  (print (list (char s 1) (schar s 2) (aref v 2) (svref v 0) (aref b 1) (aref fv 4) (aref m 1 0) (aref "xyz" 2)))
+  (print (handler-case (char s 3) (error () :error)))
+  (print (handler-case (aref v -1) (error () :error)))
+  (print (handler-case (svref fv 0) (type-error () :not-simple)))
+  (print (handler-case (char v 0) (type-error () :not-string)))
+  (print (handler-case (aref m 0) (error () :wrong-rank))))
 (terpri)
