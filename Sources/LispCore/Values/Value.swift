@@ -104,3 +104,10 @@ extension UnsafeMutablePointer where Pointee == Value {
         }
     }
 }
+
+/// Drop a value that is not needed (the result of a statement evaluated for effect). Immediates
+/// are recognised inline, so only references pay for the generic enum destroy.
+@inline(__always) public func discard(_ v: __owned Value) {
+    if case .null = v { return }
+    if case .fixnum = v { return }
+}
