@@ -16,6 +16,7 @@ public final class Compiler {
     var inliners: [ObjectIdentifier: InlinerEntry] = [:]
     var testInliners: [ObjectIdentifier: TestInlinerEntry] = [:]
     var fusedIfs: [ObjectIdentifier: FusedIfEntry] = [:]
+    var fusedCallArgs: [ObjectIdentifier: FusedArgEntry] = [:]
 
     init(runtime: Runtime) {
         rt = runtime
@@ -234,6 +235,16 @@ public final class Compiler {
                     if let code = inl.expand(self, operands, mv) { return code }
                     return globalCall(op, operands.map { Op(operandCode($0)) }, mv: mv)
                 }
+                // (f (op var constant)): the argument's open-coded operation runs inside the call.
+                if case .cons(let argList) = c.cdr, argList.cdr.isNil, case .cons(let arg) = argList.car,
+                   case .symbol(let argOp) = arg.car, argOp.package === rt.world.cl,
+                   let fused = fusedCallArgs[ObjectIdentifier(argOp)], env.lookupFunction(argOp) == nil {
+                    let operands = try compileOperands(arg.cdr, env, fs)
+                    if let code = fused.build(self, op, operands) { return code }
+                    let single = inliners[ObjectIdentifier(argOp)]?.expand(self, operands, false)
+                        ?? globalCall(argOp, operands.map { Op(operandCode($0)) }, mv: false)
+                    return globalCall(op, [Op(single)], mv: mv)
+                }
                 return globalCall(op, try compileArgs(c.cdr, env, fs), mv: mv)
             }
         }
@@ -311,6 +322,17 @@ public final class Compiler {
                 guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 return try cell.callGuaranteed(rt, base, args.count)
             }
+        }
+    }
+
+    /// A one-argument global call whose argument is read by `a` (an open-coded operation).
+    func globalCall1<A: OperandRead>(_ sym: Symbol, _ a: A) -> Code {
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+            let x = try a.read(rt, fp)
+            guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
+            let base = rt.sp
+            base.store(consume x)
+            return try cell.callGuaranteed(rt, base, 1)
         }
     }
 

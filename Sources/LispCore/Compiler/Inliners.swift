@@ -17,9 +17,18 @@ extension Compiler {
         }
         func binary<O: BinaryInline>(_ name: String, _ op: O.Type) {
             add(name) { c, args, mv in args.count == 2 ? c.binaryCode(O.self, args[0], args[1], mv) : nil }
+            // As the only argument of a global call, `(op var constant)` is computed inside the call.
+            fusedCallArgs[ObjectIdentifier(World.shared.cl.internExternal(name))] = FusedArgEntry { c, sym, args in
+                guard args.count == 2, case .slot(let i) = args[0], case .constant(let k) = args[1] else { return nil }
+                return c.globalCall1(sym, BinaryRead<O, SlotRead, ConstantRead>(x: SlotRead(slot: i), y: ConstantRead(value: k)))
+            }
         }
         func unary<O: UnaryInline>(_ name: String, _ op: O.Type) {
             add(name) { c, args, mv in args.count == 1 ? c.unaryCode(O.self, args[0], mv) : nil }
+            fusedCallArgs[ObjectIdentifier(World.shared.cl.internExternal(name))] = FusedArgEntry { c, sym, args in
+                guard args.count == 1, case .slot(let i) = args[0] else { return nil }
+                return c.globalCall1(sym, UnaryRead<O, SlotRead>(x: SlotRead(slot: i)))
+            }
         }
         func addTest(_ name: String, _ f: @escaping TestInliner) {
             testInliners[ObjectIdentifier(World.shared.cl.internExternal(name))] = TestInlinerEntry(expand: f)
@@ -241,6 +250,9 @@ extension Compiler {
     }
 }
 
+/// Builds a one-argument global call whose argument is an open-coded operation (see `binary`).
+struct FusedArgEntry { let build: (Compiler, Symbol, [Compiler.Operand]) -> Code? }
+
 /// Registered inline expansions (structs so dictionaries keep the direct calling convention).
 struct TestInlinerEntry { let expand: Compiler.TestInliner }
 
@@ -273,6 +285,22 @@ struct SlotRead: OperandRead {
 struct ConstantRead: OperandRead {
     let value: Value
     @inline(__always) func read(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Value { value }
+}
+
+/// An open-coded operation on simple operands, itself read as an operand (fused into its user).
+struct BinaryRead<O: BinaryInline, X: OperandRead, Y: OperandRead>: OperandRead {
+    let x: X
+    let y: Y
+    @inline(__always) func read(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Value {
+        let u = try x.read(rt, fp)
+        return try O.apply(rt, u, try y.read(rt, fp))
+    }
+}
+struct UnaryRead<O: UnaryInline, X: OperandRead>: OperandRead {
+    let x: X
+    @inline(__always) func read(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Value {
+        try O.apply(rt, try x.read(rt, fp))
+    }
 }
 
 struct CodeRead: OperandRead {

@@ -138,4 +138,11 @@
   (print (handler-case (svref fv 0) (type-error () :not-simple)))
   (print (handler-case (char v 0) (type-error () :not-string)))
   (print (handler-case (aref m 0) (error () :wrong-rank))))
+;; a call whose single argument is an open-coded operation on a variable
+(defun fact (n) (if (<= n 1) 1 (* n (fact (1- n)))))
+(defun f2 (x) (list x))
+(print (list (fact 25) (f2 (car '(1 2))) (f2 (1+ 5)) (let ((l (list 3 4))) (f2 (car l)))
+             (let ((x 2)) (f2 (- x 1)))
+             (handler-case (let ((x (identity 'a))) (f2 (1+ x))) (type-error () :te))
+             (handler-case (funcall (lambda () (undefined-thing-xyz (1+ 1)))) (undefined-function () :undef))))
 (terpri)
