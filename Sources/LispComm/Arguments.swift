@@ -103,6 +103,43 @@ struct KeyArgs {
         return nil
     }
 
+    /// A keyword with its index in the `KeySet` the builtin parses with: looked up by that
+    /// index (one small-string equality check confirms it), so hot builtins make no scans of
+    /// the name list. A wrong index, or parsing without a KeySet, falls back to the name.
+    struct Key {
+        let index: Int
+        let name: String
+        init(_ index: Int, _ name: String) { self.index = index; self.name = name }
+    }
+
+    @inline(__always)
+    private func lookup(_ k: Key) -> Value? {
+        if let ks = keySet {
+            if positions == 0 { return nil }
+            let j = k.index
+            if j >= 0 && j < ks.names.count && ks.names[j] == k.name {
+                let p = Int((positions >> UInt64(j * 8)) & 0xFF)
+                return p == 0 ? nil : base[from + 2 * (p - 1) + 1]
+            }
+        }
+        return lookup(k.name)
+    }
+
+    func has(_ k: Key) -> Bool { lookup(k) != nil }
+    subscript(_ k: Key) -> Value { lookup(k) ?? .null }
+    func seconds(_ k: Key, allowZero: Bool = false) throws(Unwind) -> Double? {
+        guard let v = lookup(k), !v.isNil else { return nil }
+        return try checkedSeconds(k.name, v, allowZero: allowZero)
+    }
+    func function(_ k: Key) throws(Unwind) -> LispFunction? {
+        guard let v = lookup(k), !v.isNil else { return nil }
+        return try functionDesignator(rt, fname, ":" + k.name, v)
+    }
+    func integer(_ k: Key, min: Int = Int.min, max: Int = Int.max) throws(Unwind) -> Int? {
+        guard let v = lookup(k), !v.isNil else { return nil }
+        return try checkedInteger(k.name, v, min: min, max: max)
+    }
+
     func has(_ k: String) -> Bool { lookup(k) != nil }
     subscript(_ k: String) -> Value { lookup(k) ?? .null }
     func value(_ k: String, _ def: Value) -> Value { lookup(k) ?? def }
@@ -115,6 +152,10 @@ struct KeyArgs {
     /// nil or a positive (or, with `allowZero`, non-negative) real number of seconds.
     func seconds(_ k: String, allowZero: Bool = false) throws(Unwind) -> Double? {
         guard let v = lookup(k), !v.isNil else { return nil }
+        return try checkedSeconds(k, v, allowZero: allowZero)
+    }
+
+    private func checkedSeconds(_ k: String, _ v: Value, allowZero: Bool) throws(Unwind) -> Double {
         guard let d = realValue(v), d > 0 || (allowZero && d == 0) else {
             try fail(k, v, allowZero ? "NIL or a non-negative real" : "NIL or a positive real")
         }
@@ -129,6 +170,10 @@ struct KeyArgs {
 
     func integer(_ k: String, min: Int = Int.min, max: Int = Int.max) throws(Unwind) -> Int? {
         guard let v = lookup(k), !v.isNil else { return nil }
+        return try checkedInteger(k, v, min: min, max: max)
+    }
+
+    private func checkedInteger(_ k: String, _ v: Value, min: Int, max: Int) throws(Unwind) -> Int {
         guard case .fixnum(let n) = v, n >= min, n <= max else {
             try fail(k, v, min == 1 ? "NIL or a positive integer" : "NIL or an integer from \(min) to \(max)")
         }

@@ -43,19 +43,45 @@ extension AsyncIOState {
     }
 }
 
+/// Closures shared by all states, keyed by the Lisp function: a server passes the same
+/// functions for every connection, so a new connection's first read and write reuse the
+/// closures made for earlier connections instead of allocating its own (connect-heavy loads).
+/// Bounded: cleared when it grows past `limit` distinct functions (closures stay valid).
+struct SharedCallbackTable<Callback> {
+    private var entries: [ObjectIdentifier: (function: LispFunction, closure: Callback)] = [:]
+    private let limit = 256
+
+    mutating func get(_ f: LispFunction, _ make: (LispFunction) -> Callback) -> Callback {
+        let key = ObjectIdentifier(f)
+        if let e = entries[key], e.function === f { return e.closure }
+        if entries.count >= limit { entries.removeAll() }
+        let c = make(f)
+        entries[key] = (f, c)
+        return c
+    }
+}
+
 extension Driver {
-    /// `(f state buffer n)` for read-with-checking and write-buffer callbacks.
+    /// `(f state buffer n)` for read-with-checking and write-buffer callbacks (shared).
     func stateBufferCallback(_ f: LispFunction) -> (AsyncIOState, MutableByteStorage, Int) -> Void {
-        return { [self] s, b, n in
+        sharedBufferCallbacks.get(f, makeStateBufferCallback)
+    }
+
+    /// `(f state)` for send-message callbacks (shared).
+    func stateOnlyCallback(_ f: LispFunction) -> (AsyncIOState, MutableByteStorage, Int) -> Void {
+        sharedStateOnlyCallbacks.get(f, makeStateOnlyCallback)
+    }
+
+    private func makeStateBufferCallback(_ f: LispFunction) -> (AsyncIOState, MutableByteStorage, Int) -> Void {
+        return { [unowned self] s, b, n in
             guard let st = s.lispState else { return }
             let sv = Value.object(st)
             runCallback(st.collection, sv) { () throws(Unwind) in _ = try call3(f, sv, storageValue(b), .fixnum(n)) }
         }
     }
 
-    /// `(f state)` for send-message callbacks.
-    func stateOnlyCallback(_ f: LispFunction) -> (AsyncIOState, MutableByteStorage, Int) -> Void {
-        return { [self] s, _, _ in
+    private func makeStateOnlyCallback(_ f: LispFunction) -> (AsyncIOState, MutableByteStorage, Int) -> Void {
+        return { [unowned self] s, _, _ in
             guard let st = s.lispState else { return }
             let sv = Value.object(st)
             runCallback(st.collection, sv) { () throws(Unwind) in _ = try rt.funcall(f, sv) }

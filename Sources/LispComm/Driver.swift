@@ -43,6 +43,10 @@ public final class Driver {
 
     private var events = [epoll_event](repeating: epoll_event(), count: 64)
 
+    /// Engine closures for Lisp callbacks, shared by all states (CallbackCache.swift).
+    var sharedBufferCallbacks = SharedCallbackTable<(AsyncIOState, MutableByteStorage, Int) -> Void>()
+    var sharedStateOnlyCallbacks = SharedCallbackTable<(AsyncIOState, MutableByteStorage, Int) -> Void>()
+
     nonisolated(unsafe) public static var shared: Driver?
 
     init(rt: Runtime) {

@@ -136,8 +136,9 @@ func copyBack(_ s: MutableByteStorage, _ start: Int, _ end: Int) {
 
 /// `(start, end)` keywords checked against the buffer length.
 func bufferRange(_ rt: Runtime, _ kw: KeyArgs, _ count: Int) throws(Unwind) -> (Int, Int) {
-    let start = try kw.integer("START", min: 0, max: count) ?? 0
-    let end = try kw.integer("END", min: 0, max: count) ?? count
+    // START and END come first in every KeySet of the buffer operations.
+    let start = try kw.integer(KeyArgs.Key(0, "START"), min: 0, max: count) ?? 0
+    let end = try kw.integer(KeyArgs.Key(1, "END"), min: 0, max: count) ?? count
     if start > end { try commError(rt, kw.fname, "start \(start) is greater than end \(end)") }
     return (start, end)
 }

@@ -17,18 +17,30 @@ enum OperationBuiltins {
     }
 
     /// Persisting keywords (:timeout, :user-info) are stored before the operation starts.
-    static func persist(_ kw: KeyArgs, _ st: LispState, read: Bool, allowZero: Bool = false) throws(Unwind) {
-        if kw.has("TIMEOUT") {
-            let t = try kw.seconds("TIMEOUT", allowZero: allowZero)
+    /// `persist`'s keys: (TIMEOUT, USER-INFO) indices in each KeySet.
+    static let persist0 = (KeyArgs.Key(2, "TIMEOUT"), KeyArgs.Key(4, "USER-INFO"))
+    static let persist1 = (KeyArgs.Key(0, "TIMEOUT"), KeyArgs.Key(3, "USER-INFO"))
+    static let persist2 = (KeyArgs.Key(0, "TIMEOUT"), KeyArgs.Key(1, "USER-INFO"))
+    static let persist3 = (KeyArgs.Key(2, "TIMEOUT"), KeyArgs.Key(5, "USER-INFO"))
+    static let errorCallback0 = KeyArgs.Key(3, "ERROR-CALLBACK")
+    static let errorCallback1 = KeyArgs.Key(2, "ERROR-CALLBACK")
+    static let maxRead1 = KeyArgs.Key(1, "MAX-READ")
+    static let elementType1 = KeyArgs.Key(4, "ELEMENT-TYPE")
+
+    static func persist(_ kw: KeyArgs, _ st: LispState, read: Bool, allowZero: Bool = false,
+                        keys: (KeyArgs.Key, KeyArgs.Key)) throws(Unwind) {
+        let (timeout, userInfo) = keys
+        if kw.has(timeout) {
+            let t = try kw.seconds(timeout, allowZero: allowZero)
             if read {
                 st.state.readTimeout = t == 0 ? nil : t
-                st.readTimeoutValue = kw["TIMEOUT"]
+                st.readTimeoutValue = kw[timeout]
             } else {
                 st.state.writeTimeout = t == 0 ? nil : t
-                st.writeTimeoutValue = kw["TIMEOUT"]
+                st.writeTimeoutValue = kw[timeout]
             }
         }
-        if kw.has("USER-INFO") { st.userInfo = kw["USER-INFO"] }
+        if kw.has(userInfo) { st.userInfo = kw[userInfo] }
     }
 
     static func register(_ rt: Runtime, _ d: Driver) {
@@ -43,8 +55,8 @@ enum OperationBuiltins {
             let buf = try bufferStorage(rt, bufVal, fname, forWrite: false)
             let (start, end) = try bufferRange(rt, kw, buf.count)
             let cb = try functionDesignator(rt, fname, "callback", args[2])
-            let ecb = try kw.function("ERROR-CALLBACK")
-            try persist(kw, st, read: true)
+            let ecb = try kw.function(OperationBuiltins.errorCallback0)
+            try persist(kw, st, read: true, keys: OperationBuiltins.persist0)
             let lc = st.collection
             let sv = Value.object(st)
             let needsCopy = !(buf is ByteVector || buf is BaseStringStorage)
@@ -66,11 +78,11 @@ enum OperationBuiltins {
             let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys1, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let cb = args[1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[1])
-            let ecb = try kw.function("ERROR-CALLBACK")
-            let maxRead = try kw.integer("MAX-READ", min: 1)
+            let ecb = try kw.function(OperationBuiltins.errorCallback1)
+            let maxRead = try kw.integer(OperationBuiltins.maxRead1, min: 1)
             var chars = true
-            if kw.has("ELEMENT-TYPE") {
-                let et = kw["ELEMENT-TYPE"]
+            if kw.has(OperationBuiltins.elementType1) {
+                let et = kw[OperationBuiltins.elementType1]
                 switch et {
                 case .symbol(let s) where ["BASE-CHAR", "CHARACTER"].contains(s.name): chars = true
                 case .cons(let c):
@@ -86,7 +98,7 @@ enum OperationBuiltins {
                 do throws(CommUsageError) { try st.state.setStorageFactory(factory) } catch { try usage(rt, fname, error) }
                 st.checkingChars = chars
             }
-            try persist(kw, st, read: true)
+            try persist(kw, st, read: true, keys: OperationBuiltins.persist1)
             if let m = maxRead { st.state.maxRead = m }
             // Closures reused while the same functions come back (CallbackCache.swift).
             let make = d.stateBufferCallback
@@ -122,7 +134,7 @@ enum OperationBuiltins {
             let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys2, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let cb = try functionDesignator(rt, fname, "callback", args[1])
-            try persist(kw, st, read: true)
+            try persist(kw, st, read: true, keys: OperationBuiltins.persist2)
             let lc = st.collection
             let sv = Value.object(st)
             do throws(CommUsageError) {
@@ -142,9 +154,9 @@ enum OperationBuiltins {
             let buf = try bufferStorage(rt, bufVal, fname, forWrite: false)
             let (start, end) = try bufferRange(rt, kw, buf.count)
             let cb = try functionDesignator(rt, fname, "callback", args[2])
-            let ecb = try kw.function("ERROR-CALLBACK")
+            let ecb = try kw.function(OperationBuiltins.errorCallback0)
             let needsAddress = kw.bool("NEEDS-ADDRESS", false)
-            try persist(kw, st, read: true, allowZero: true)
+            try persist(kw, st, read: true, allowZero: true, keys: OperationBuiltins.persist3)
             let lc = st.collection
             let sv = Value.object(st)
             do throws(CommUsageError) {
@@ -174,8 +186,8 @@ enum OperationBuiltins {
             let buf = try bufferStorage(rt, args[first], fname, forWrite: true)
             let (start, end) = try bufferRange(rt, kw, buf.count)
             let cb = args[first + 1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[first + 1])
-            let ecb = try kw.function("ERROR-CALLBACK")
-            try persist(kw, st, read: false, allowZero: message)
+            let ecb = try kw.function(OperationBuiltins.errorCallback0)
+            try persist(kw, st, read: false, allowZero: message, keys: OperationBuiltins.persist0)
             // Closures reused while the same functions come back (CallbackCache.swift); the
             // callback's buffer argument is the Lisp object behind the storage the engine returns.
             let c: WriteCallback?, ec: WriteCallback?

@@ -122,6 +122,7 @@ public final class AcceptingHandle: SelectorHandler {
         }
         if config.createState {
             let s = AsyncIOState(collection: c, fd: cfd, kind: .tcp, ipv6: localAddress.family == AF_INET6, options: config.stateOptions)
+            s.ownsDescriptor = true
             if let tls = config.tls {
                 startTLS(s, tls)
                 return

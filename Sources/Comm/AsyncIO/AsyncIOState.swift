@@ -56,6 +56,9 @@ public final class AsyncIOState: SelectorHandler {
     var registeredEvents: UInt32 = 0
     var isRegistered = false
     var collectionIndex = -1
+    /// The engine made this descriptor (accept4) and nothing else holds a duplicate of it:
+    /// closing it removes it from epoll, so the close path skips EPOLL_CTL_DEL.
+    var ownsDescriptor = false
 
     // Read side: the one pending read-direction operation, stored inline (no per-op object).
     /// Which read-direction operation is pending.

@@ -159,7 +159,11 @@ extension AsyncIOState {
     func releaseFD(close: Bool) {
         guard fd >= 0 else { return }
         if isRegistered {
-            collection.selector.deregister(fd: fd)
+            if close && ownsDescriptor {
+                collection.selector.forget(fd: fd)
+            } else {
+                collection.selector.deregister(fd: fd)
+            }
             isRegistered = false
             registeredEvents = 0
         }
