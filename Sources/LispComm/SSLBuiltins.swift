@@ -284,6 +284,10 @@ enum SSLBuiltins {
                            "APPLE-ADD-TRUSTED-FILE", "APPLE-TRUST-CALLBACK", "KEYCHAIN", "KEYCHAIN-PASSWORD", "KEYCHAIN-RESET", "NAME"]
             allowed += server ? ["DH-FILE", "CLIENT-HELLO-CALLBACK"] : ["CERT-REQUEST-CALLBACK", "TLSEXT-HOST-NAME"]
             let kw = try KeyArgs(rt, args, from: 0, allowed: allowed, fname: fname)
+            // These two hooks have no documented protocol to follow; refuse rather than ignore them.
+            for name in ["CLIENT-HELLO-CALLBACK", "CERT-REQUEST-CALLBACK"] where kw[name].isTrue {
+                try commError(rt, fname, ":\(name) is not supported by CommLisp")
+            }
             let impl = kw["IMPLEMENTATION"]
             if case .symbol(let s) = impl, s.isKeyword, s.name != "OPENSSL" {
                 try commError(rt, fname, "implementation \(rt.printString(impl)) is not available (only :OPENSSL)")

@@ -37,3 +37,10 @@
     (error (c) (format t "~s: ~a~%" (type-of c) c))))
 (comm:close-async-io-state *client*)
 (comm:close-accepting-handle *acceptor*)
+;; documented SSL context hooks CommLisp does not implement are refused, not ignored
+(print (handler-case (comm:create-ssl-server-context :client-hello-callback (lambda (ssl) ssl))
+         (error (e) (princ-to-string e))))
+(print (handler-case (comm:create-ssl-client-context :cert-request-callback 'my-callback)
+         (error (e) (princ-to-string e))))
+(print (type-of (comm:create-ssl-client-context :cert-request-callback nil)))
+(terpri)
