@@ -71,13 +71,18 @@ public final class Compiler {
         }
     }
 
-    func compileBody(_ forms: Value, _ env: LexEnv, _ fs: FunctionScope, mv: Bool) throws(Unwind) -> Code {
+    /// Compile a body; with `effect` its value is not needed, so even the last form is compiled
+    /// for effect.
+    func compileBody(_ forms: Value, _ env: LexEnv, _ fs: FunctionScope, mv: Bool,
+                     effect: Bool = false) throws(Unwind) -> Code {
         let list = forms.listArray
         if list.isEmpty { return constant(.null, mv: mv) }
-        if list.count == 1 { return try compile(list[0], env, fs, mv: mv) }
+        if list.count == 1 {
+            return effect ? try compileForEffect(list[0], env, fs) : try compile(list[0], env, fs, mv: mv)
+        }
         var codes: [Op] = []
         for (i, f) in list.enumerated() {
-            if i < list.count - 1 {
+            if i < list.count - 1 || effect {
                 codes.append(Op(try compileForEffect(f, env, fs)))
             } else {
                 codes.append(Op(try compile(f, env, fs, mv: mv)))
@@ -120,6 +125,9 @@ public final class Compiler {
                     if try test(rt, fp) { discard(try then(rt, fp)) }
                     return .null
                 }
+            }
+            if op === Sym.let_ || op === Sym.letStar, c.cdr.isList {
+                return try compileLet(form, env, fs, false, sequential: op === Sym.letStar, effect: true)
             }
             if op === Sym.progn, c.cdr.isList, !c.cdr.isNil {
                 let parts = try c.cdr.listArray.map { (f: Value) throws(Unwind) -> Op in Op(try compileForEffect(f, env, fs)) }

@@ -128,7 +128,8 @@ extension Compiler {
 
     // MARK: let / let*
 
-    func compileLet(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, _ mv: Bool, sequential: Bool) throws(Unwind) -> Code {
+    func compileLet(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, _ mv: Bool, sequential: Bool,
+                    effect: Bool = false) throws(Unwind) -> Code {
         guard form.cdr.isList, form.cadr.isList else {
             try rt.signalError(rt.programError("malformed \(sequential ? "LET*" : "LET"): \(rt.printString(form))"))
         }
@@ -170,7 +171,7 @@ extension Compiler {
             }
         }
         let bodyEnv = addFreeSpecials(decls, sequential ? inner : newEnv, bound: bindings.map { $0.0 })
-        let bodyCode = try compileBody(body, bodyEnv, fs, mv: mv)
+        let bodyCode = try compileBody(body, bodyEnv, fs, mv: mv, effect: effect)
         let hasDynamic = steps.contains { if case .dynamic = $0 { return true } else { return false } }
         if !hasDynamic {
             let slots = steps.map { if case .lexical(let s, _) = $0 { return s } else { return 0 } }

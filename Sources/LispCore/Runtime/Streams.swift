@@ -75,7 +75,7 @@ public final class StringOutputStream: LispStream {
     public override var supertypeNames: [String] { ["STRING-STREAM", "STREAM"] }
 
     public override func writeChar(_ c: Unicode.Scalar) {
-        if let t = target { t.append(c) } else { scalars.append(c) }
+        if target == nil { scalars.append(c) } else { target.unsafelyUnwrapped.append(c) }
         if c == "\n" { storedColumn = 0 } else { storedColumn += 1 }
     }
     public override func writeString(_ s: String) {
@@ -85,17 +85,23 @@ public final class StringOutputStream: LispStream {
     public override func writeLispString(_ s: LispString, _ start: Int, _ end: Int) {
         guard target == nil else { super.writeLispString(s, start, end); return }
         var col = storedColumn
+        // Read the source through a buffer pointer: indexing `s.bytes` per character would
+        // re-fetch (and retain) the array on every iteration.
         if s.isBase {
-            for i in start..<end {
-                let b = s.bytes[i]
-                scalars.append(Unicode.Scalar(b))
-                col = b == 10 ? 0 : col + 1
+            s.bytes.withUnsafeBufferPointer { src in
+                for i in start..<end {
+                    let b = src[i]
+                    scalars.append(Unicode.Scalar(b))
+                    col = b == 10 ? 0 : col + 1
+                }
             }
         } else {
-            for i in start..<end {
-                let c = s.scalars[i]
-                scalars.append(c)
-                col = c == "\n" ? 0 : col + 1
+            s.scalars.withUnsafeBufferPointer { src in
+                for i in start..<end {
+                    let c = src[i]
+                    scalars.append(c)
+                    col = c == "\n" ? 0 : col + 1
+                }
             }
         }
         storedColumn = col

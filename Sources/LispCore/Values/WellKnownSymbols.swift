@@ -8,6 +8,8 @@ public enum Sym {
     public static let setq = cl("SETQ")
     public static let if_ = cl("IF")
     public static let progn = cl("PROGN")
+    public static let let_ = cl("LET")
+    public static let letStar = cl("LET*")
     public static let function = cl("FUNCTION")
     public static let lambda = cl("LAMBDA")
     public static let quasiquote = sys("QUASIQUOTE")

@@ -145,4 +145,8 @@
              (let ((x 2)) (f2 (- x 1)))
              (handler-case (let ((x (identity 'a))) (f2 (1+ x))) (type-error () :te))
              (handler-case (funcall (lambda () (undefined-thing-xyz (1+ 1)))) (undefined-function () :undef))))
+;; let bodies and string output for effect
+(print (let ((r nil)) (dotimes (i 3) (let ((c (list i))) (push c r) (setq c nil))) r))
+(print (let ((x 0)) (dotimes (i 5) (let* ((a i) (b (* a 2))) (setq x (+ x b)))) x))
+(print (with-output-to-string (s) (write-string "héllo" s :start 1 :end 3) (write-string "abc" s) (write-char #\é s) (write-string (make-string 2 :initial-element #\z) s)))
 (terpri)
