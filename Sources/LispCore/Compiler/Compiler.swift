@@ -90,15 +90,15 @@ public final class Compiler {
         }
         if codes.count == 2 {
             let a = codes[0].run, b = codes[1].run
-            return { rt, fp in discard(try a(rt, fp)); return try b(rt, fp) }
+            return { rt, fp in discard(try a(rt, fp), rt); return try b(rt, fp) }
         }
         if codes.count == 3 {
             let a = codes[0].run, b = codes[1].run, c = codes[2].run
-            return { rt, fp in discard(try a(rt, fp)); discard(try b(rt, fp)); return try c(rt, fp) }
+            return { rt, fp in discard(try a(rt, fp), rt); discard(try b(rt, fp), rt); return try c(rt, fp) }
         }
         let leading = Array(codes.dropLast()), last = codes.last!.run
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-            for c in leading { discard(try c.run(rt, fp)) }
+            for c in leading { discard(try c.run(rt, fp), rt) }
             return try last(rt, fp)
         }
     }
@@ -117,12 +117,12 @@ public final class Compiler {
                 if case .cons(let el) = th.cdr {
                     let els = try compileForEffect(el.car, env, fs)
                     return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                        if try test(rt, fp) { discard(try then(rt, fp)) } else { discard(try els(rt, fp)) }
+                        if try test(rt, fp) { discard(try then(rt, fp), rt) } else { discard(try els(rt, fp), rt) }
                         return .null
                     }
                 }
                 return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                    if try test(rt, fp) { discard(try then(rt, fp)) }
+                    if try test(rt, fp) { discard(try then(rt, fp), rt) }
                     return .null
                 }
             }

@@ -104,7 +104,12 @@ extension Compiler {
                 let operands = try compileOperands(c.cdr, env, fs)
                 if let t = entry.expand(self, operands) { return t }
                 let code = try compile(form, env, fs, mv: false)
-                return { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in try code(rt, fp).isTrue }
+                return { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in
+                    let v = try code(rt, fp)
+                    let t = v.isTrue
+                    discard(v, rt)
+                    return t
+                }
             }
         }
         switch form {
@@ -112,7 +117,12 @@ extension Compiler {
         case .symbol(let s) where s === Symbol.T: return { _, _ in true }
         default:
             let code = try compile(form, env, fs, mv: false)
-            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in try code(rt, fp).isTrue }
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in
+                    let v = try code(rt, fp)
+                    let t = v.isTrue
+                    discard(v, rt)
+                    return t
+                }
         }
     }
 

@@ -143,14 +143,14 @@ extension Compiler {
         case 0: return nil
         case 1:
             let a = codes[codes.startIndex].run
-            return { (rt: Runtime, fp: Frame) throws(Unwind) in discard(try a(rt, fp)) }
+            return { (rt: Runtime, fp: Frame) throws(Unwind) in discard(try a(rt, fp), rt) }
         case 2:
             let a = codes[codes.startIndex].run, b = codes[codes.startIndex + 1].run
-            return { (rt: Runtime, fp: Frame) throws(Unwind) in discard(try a(rt, fp)); discard(try b(rt, fp)) }
+            return { (rt: Runtime, fp: Frame) throws(Unwind) in discard(try a(rt, fp), rt); discard(try b(rt, fp), rt) }
         case 3:
             let a = codes[codes.startIndex].run, b = codes[codes.startIndex + 1].run, c = codes[codes.startIndex + 2].run
             return { (rt: Runtime, fp: Frame) throws(Unwind) in
-                discard(try a(rt, fp)); discard(try b(rt, fp)); discard(try c(rt, fp))
+                discard(try a(rt, fp), rt); discard(try b(rt, fp), rt); discard(try c(rt, fp), rt)
             }
         default:
             let mid = codes.startIndex + codes.count / 2

@@ -32,6 +32,8 @@ public final class Runtime {
     /// Functions currently being called, indexed by depth (for backtraces). Unmanaged: the
     /// caller's frame keeps each function alive while it runs, so no retain per call.
     public let callStack: UnsafeMutablePointer<Unmanaged<LispFunction>?>
+    /// Where `discard` moves dropped immediates (never deinitialized; immediates own nothing).
+    public let discardSlot = UnsafeMutablePointer<Value>.allocate(capacity: 1)
     var nextDynamicID = 1
     /// Active `catch` tags, innermost last.
     public var catchTags: [Value] = []

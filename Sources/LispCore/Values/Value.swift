@@ -107,7 +107,13 @@ extension UnsafeMutablePointer where Pointee == Value {
 
 /// Drop a value that is not needed (the result of a statement evaluated for effect). Immediates
 /// are recognised inline, so only references pay for the generic enum destroy.
-@inline(__always) public func discard(_ v: __owned Value) {
-    if case .null = v { return }
-    if case .fixnum = v { return }
+@inline(__always) public func discard(_ v: __owned Value, _ rt: Runtime) {
+    var trivial: Bool
+    switch v {
+    case .null, .fixnum, .single, .double, .character: trivial = true
+    default: trivial = false
+    }
+    // Moving an immediate into the scratch slot ends its lifetime without the outlined enum
+    // destroy (the slot is never deinitialized; immediates own nothing).
+    if trivial { rt.discardSlot.initialize(to: v) }
 }
