@@ -59,6 +59,7 @@ extension Compiler {
         binary("CONS", ConsInline.self)
         binary("RPLACA", RplacaInline.self)
         binary("RPLACD", RplacdInline.self)
+        binary("GETHASH", GethashInline.self)
         binary("CHAR", CharInline.self)
         binary("SCHAR", SCharInline.self)
         binary("AREF", ArefInline.self)
@@ -212,7 +213,7 @@ extension Compiler {
     }
 
     private func binaryCode<O: BinaryInline, A: OperandRead, B: OperandRead>(_ op: O.Type, _ a: A, _ b: B, _ mv: Bool) -> Code {
-        if mv {
+        if mv && !O.setsValues {
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let x = try a.read(rt, fp)
                 let r = try O.apply(rt, x, try b.read(rt, fp))
@@ -324,6 +325,11 @@ struct CodeRead: OperandRead {
 /// A two-argument function with an open-coded fast path.
 protocol BinaryInline {
     static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value
+    /// The operation sets `rt.nvals` itself (it returns multiple values).
+    static var setsValues: Bool { get }
+}
+extension BinaryInline {
+    static var setsValues: Bool { false }
 }
 
 /// A one-argument function with an open-coded fast path.
@@ -370,6 +376,7 @@ private let symEvenp = Symbol.cl("EVENP")
 private let symRplaca = Symbol.cl("RPLACA")
 private let symRplacd = Symbol.cl("RPLACD")
 private let symChar = Symbol.cl("CHAR")
+private let symGethash = Symbol.cl("GETHASH")
 private let symSchar = Symbol.cl("SCHAR")
 private let symAref = Symbol.cl("AREF")
 private let symSvref = Symbol.cl("SVREF")
@@ -589,5 +596,17 @@ enum SvrefInline: BinaryInline {
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .vector(let v) = x, v.isSimple, case .fixnum(let i) = y, i >= 0, i < v.items.count { return v.items[i] }
         return try rt.callBuiltin(symSvref, x, y)
+    }
+}
+
+/// `(gethash key table)`: the lookup without a call; both values are returned.
+enum GethashInline: BinaryInline {
+    static var setsValues: Bool { true }
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
+        if case .object(let o) = y, type(of: o) == HashTable.self {
+            if let v = unsafeDowncast(o, to: HashTable.self).get(x) { return rt.values2(v, .t) }
+            return rt.values2(.null, .null)
+        }
+        return try rt.callBuiltin(symGethash, x, y)
     }
 }
