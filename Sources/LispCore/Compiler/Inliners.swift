@@ -287,9 +287,8 @@ struct SlotRead: OperandRead {
     let slot: Int
     @inline(__always) func read(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Value {
         if case .fixnum(let n) = fp[slot] { return .fixnum(n) }
-        let v = fp[slot]
-        if case .box(let b) = v { return b.value }
-        return v
+        if case .box(let b) = fp[slot] { return b.value }
+        return fp[slot]
     }
 }
 

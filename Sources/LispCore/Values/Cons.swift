@@ -3,7 +3,7 @@
 public final class Cons {
     public var car: Value
     public var cdr: Value
-    @inline(__always) public init(_ car: Value, _ cdr: Value) {
+    @inline(__always) public init(_ car: __owned Value, _ cdr: __owned Value) {
         self.car = car
         self.cdr = cdr
     }
