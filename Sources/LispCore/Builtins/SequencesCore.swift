@@ -221,6 +221,18 @@ enum SeqLib {
         }
     }
 
+    /// The list `seq` with its first `start` conses skipped; a shorter list is a bounding-index error.
+    static func listAfterStart(_ rt: Runtime, _ seq: Value, _ start: Int, _ end: Int?) throws(Unwind) -> Value {
+        var p = seq
+        var i = 0
+        while i < start {
+            guard case .cons(let c) = p else { try badBounds(rt, start, end, i, seq) }
+            p = c.cdr
+            i += 1
+        }
+        return p
+    }
+
     static func badBounds(_ rt: Runtime, _ start: Int, _ end: Int?, _ len: Int, _ seq: Value) throws(Unwind) -> Never {
         let endText = end.map { String($0) } ?? "NIL"
         let datum: Value = .cons(Cons(.fixnum(start), end.map { .fixnum($0) } ?? .null))
@@ -335,13 +347,8 @@ enum SeqLib {
                 }
                 return
             }
-            var p = seq
-            var i = 0
-            while i < start {
-                guard case .cons(let c) = p else { try badBounds(rt, start, end, i, seq) }
-                p = c.cdr
-                i += 1
-            }
+            var p = try listAfterStart(rt, seq, start, end)
+            var i = start
             while true {
                 if let e = end, i >= e { return }
                 guard case .cons(let c) = p else {
@@ -391,13 +398,8 @@ enum SeqLib {
         let item = m.item
         switch seq {
         case .null, .cons:
-            var p = seq
-            var i = 0
-            while i < start {
-                guard case .cons(let c) = p else { try badBounds(rt, start, end, i, seq) }
-                p = c.cdr
-                i += 1
-            }
+            var p = try listAfterStart(rt, seq, start, end)
+            var i = start
             var found: (Int, Value)? = nil
             let limit = end ?? Int.max
             while i < limit {
@@ -465,13 +467,8 @@ enum SeqLib {
         var n = 0
         switch seq {
         case .null, .cons:
-            var p = seq
-            var i = 0
-            while i < start {
-                guard case .cons(let c) = p else { try badBounds(rt, start, end, i, seq) }
-                p = c.cdr
-                i += 1
-            }
+            var p = try listAfterStart(rt, seq, start, end)
+            var i = start
             let limit = end ?? Int.max
             while i < limit {
                 guard case .cons(let c) = p else {

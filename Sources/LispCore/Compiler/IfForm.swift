@@ -1,20 +1,6 @@
-/// `if` whose branches are local variables or constants reads them in place instead of calling
-/// a closure for them (`(if (< n 2) n ...)`: the base case of most recursions).
+/// `if` whose branches are local variables or constants (see `operand`) reads them in place
+/// instead of calling a closure for them (`(if (< n 2) n ...)`: the base case of most recursions).
 extension Compiler {
-    /// A branch of `if`: a local slot or constant read in place, otherwise code compiled in the
-    /// `if`'s own multiple-value context.
-    func branchOperand(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, mv: Bool) throws(Unwind) -> Operand {
-        switch form {
-        case .symbol(let s):
-            if case .variable(_, let b)? = env.lookupVariable(s), b.scope === fs { return .slot(b.slot) }
-        case .null, .fixnum, .character, .string, .single, .double:
-            return .constant(form)
-        default:
-            break
-        }
-        return .code(try compile(form, env, fs, mv: mv))
-    }
-
     func ifCode(_ test: @escaping TestCode, _ a: Operand, _ b: Operand, mv: Bool) -> Code {
         switch a {
         case .slot(let i): return ifCode(test, SlotRead(slot: i), b, mv: mv)

@@ -30,12 +30,12 @@ extension Compiler {
                 return c.globalCall1(sym, UnaryRead<O, SlotRead>(x: SlotRead(slot: i)))
             }
         }
-        func addTest(_ name: String, _ f: @escaping TestInliner) {
-            testInliners[ObjectIdentifier(World.shared.cl.internExternal(name))] = TestInlinerEntry(expand: f)
+        func addTest(_ name: String, arity: Int, _ f: @escaping TestInliner) {
+            testInliners[ObjectIdentifier(World.shared.cl.internExternal(name))] = TestInlinerEntry(arity: arity, expand: f)
         }
         func binaryPredicate<O: BinaryPredicate>(_ name: String, _ op: O.Type) {
             binary(name, O.self)
-            addTest(name) { c, args in args.count == 2 ? c.binaryTest(O.self, args[0], args[1]) : nil }
+            addTest(name, arity: 2) { c, args in args.count == 2 ? c.binaryTest(O.self, args[0], args[1]) : nil }
             fusedIfs[ObjectIdentifier(World.shared.cl.internExternal(name))] = FusedIfEntry { c, args, a, b, mv in
                 guard args.count == 2, case .slot(let i) = args[0], case .constant(let k) = args[1] else { return nil }
                 return c.fusedIf(O.self, SlotRead(slot: i), ConstantRead(value: k), a, b, mv: mv)
@@ -43,7 +43,7 @@ extension Compiler {
         }
         func unaryPredicate<O: UnaryPredicate>(_ name: String, _ op: O.Type) {
             unary(name, O.self)
-            addTest(name) { c, args in args.count == 1 ? c.unaryTest(O.self, args[0]) : nil }
+            addTest(name, arity: 1) { c, args in args.count == 1 ? c.unaryTest(O.self, args[0]) : nil }
         }
         binary("+", AddInline.self)
         binary("-", SubInline.self)
@@ -79,7 +79,7 @@ extension Compiler {
         for name in ["NOT", "NULL"] {
             unary(name, NotInline.self)
             // (not x) as a test is the negation of x as a test.
-            addTest(name) { c, args in
+            addTest(name, arity: 1) { c, args in
                 guard args.count == 1, case .test(let t) = args[0] else { return nil }
                 return { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in try !t(rt, fp) }
             }
@@ -96,34 +96,28 @@ extension Compiler {
     /// Compile `form` for its truth value only.
     func compileTest(_ form: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> TestCode {
         if case .cons(let c) = form, case .symbol(let op) = c.car, op.package === rt.world.cl,
-           let entry = testInliners[ObjectIdentifier(op)], env.lookupFunction(op) == nil {
+           let entry = testInliners[ObjectIdentifier(op)], env.lookupFunction(op) == nil,
+           c.cdr.listArray.count == entry.arity {
+            // (not x) / (null x) as a test is x as a test, negated.
             let isNot = op.name == "NOT" || op.name == "NULL"
-            if isNot, case .cons(let a) = c.cdr, a.cdr.isNil {
-                let inner = try compileTest(a.car, env, fs)
-                if let t = entry.expand(self, [.test(inner)]) { return t }
-            } else if !isNot {
-                let operands = try compileOperands(c.cdr, env, fs)
-                if let t = entry.expand(self, operands) { return t }
-                let code = try compile(form, env, fs, mv: false)
-                return { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in
-                    let v = try code(rt, fp)
-                    let t = v.isTrue
-                    discard(v, rt)
-                    return t
-                }
-            }
+            let operands = isNot ? [Operand.test(try compileTest(form.cadr, env, fs))] : try compileOperands(c.cdr, env, fs)
+            if let t = entry.expand(self, operands) { return t }
+            return truthTest(globalCall(op, operands.map { Op(operandCode($0)) }, mv: false))
         }
         switch form {
         case .null: return { _, _ in false }
         case .symbol(let s) where s === Symbol.T: return { _, _ in true }
-        default:
-            let code = try compile(form, env, fs, mv: false)
-            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in
-                    let v = try code(rt, fp)
-                    let t = v.isTrue
-                    discard(v, rt)
-                    return t
-                }
+        default: return truthTest(try compile(form, env, fs, mv: false))
+        }
+    }
+
+    /// The truth value of `code`'s result.
+    func truthTest(_ code: @escaping Code) -> TestCode {
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in
+            let v = try code(rt, fp)
+            let t = v.isTrue
+            discard(v, rt)
+            return t
         }
     }
 
@@ -149,7 +143,9 @@ extension Compiler {
         return out
     }
 
-    private func operand(_ form: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> Operand {
+    /// A local variable or constant is read in place; anything else is compiled, in the
+    /// multiple-value context `mv` (an `if` branch passes its own).
+    func operand(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, mv: Bool = false) throws(Unwind) -> Operand {
         switch form {
         case .symbol(let s):
             if case .variable(_, let b)? = env.lookupVariable(s), b.scope === fs {
@@ -162,7 +158,7 @@ extension Compiler {
         default:
             return .constant(form)
         }
-        return .code(try compile(form, env, fs, mv: false))
+        return .code(try compile(form, env, fs, mv: mv))
     }
 
     func operandCode(_ o: Operand) -> Code {
@@ -265,7 +261,11 @@ extension Compiler {
 struct FusedArgEntry { let build: (Compiler, Symbol, [Compiler.Operand]) -> Code? }
 
 /// Registered inline expansions (structs so dictionaries keep the direct calling convention).
-struct TestInlinerEntry { let expand: Compiler.TestInliner }
+struct TestInlinerEntry {
+    /// Argument count the expansion handles; other calls are compiled as ordinary calls.
+    let arity: Int
+    let expand: Compiler.TestInliner
+}
 
 /// Registered inline expansion (a struct so the dictionary keeps the direct calling convention).
 struct InlinerEntry { let expand: Compiler.Inliner }

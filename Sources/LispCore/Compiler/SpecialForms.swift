@@ -69,23 +69,20 @@ extension Compiler {
     func compileIf(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, _ mv: Bool) throws(Unwind) -> Code {
         try checkArgs(form, 2, 3)
         if case .cons(let t) = form.cadr, case .symbol(let op) = t.car, op.package === rt.world.cl,
-           let fused = fusedIfs[ObjectIdentifier(op)], env.lookupFunction(op) == nil {
+           let fused = fusedIfs[ObjectIdentifier(op)], let testEntry = testInliners[ObjectIdentifier(op)],
+           env.lookupFunction(op) == nil, t.cdr.listArray.count == testEntry.arity {
             let operands = try compileOperands(t.cdr, env, fs)
-            let then = try branchOperand(form.caddr, env, fs, mv: mv)
-            let els = try branchOperand(form.cddr.cdr.car, env, fs, mv: mv)
+            let then = try operand(form.caddr, env, fs, mv: mv)
+            let els = try operand(form.cddr.cdr.car, env, fs, mv: mv)
             if let code = fused.build(self, operands, then, els, mv) { return code }
-            // Not the fused shape: the test from the operands already compiled.
-            let test: TestCode
-            if let entry = testInliners[ObjectIdentifier(op)], let t = entry.expand(self, operands) {
-                test = t
-            } else {
-                test = try compileTest(form.cadr, env, fs)
-            }
+            // Not the fused shape (operands other than a variable and a constant).
+            let test = testEntry.expand(self, operands)
+                ?? truthTest(globalCall(op, operands.map { Op(operandCode($0)) }, mv: false))
             return ifCode(test, then, els, mv: mv)
         }
         let test = try compileTest(form.cadr, env, fs)
-        let then = try branchOperand(form.caddr, env, fs, mv: mv)
-        let els = try branchOperand(form.cddr.cdr.car, env, fs, mv: mv)
+        let then = try operand(form.caddr, env, fs, mv: mv)
+        let els = try operand(form.cddr.cdr.car, env, fs, mv: mv)
         return ifCode(test, then, els, mv: mv)
     }
 

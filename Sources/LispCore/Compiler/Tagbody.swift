@@ -220,6 +220,16 @@ extension Compiler {
     private func tagbodyRunner(_ blocks: [BlockOp], catches: Bool, idSlot: Int,
                                tagBlock: @escaping (Int) -> Int, mv: Bool) -> Code {
         let n = blocks.count
+        // Run blocks from block `from` until control falls off the end (also used after a
+        // non-local go).
+        let resume: (Runtime, Frame, Int) throws(Unwind) -> Void = { (rt: Runtime, fp: Frame, from: Int) throws(Unwind) in
+            var b = from
+            while b < n {
+                let from = b
+                b = try blocks[b].run(rt, fp)
+                if b <= from, rt.interruptRequested { try rt.checkInterrupt() }
+            }
+        }
         let step: BlockCode
         if n <= 1 {
             step = n == 0 ? { _, _ in 0 } : blocks[0].run
@@ -246,24 +256,7 @@ extension Compiler {
                 return b
             }
         } else {
-            step = { (rt: Runtime, fp: Frame) throws(Unwind) -> Int in
-                var b = 0
-                while b < n {
-                    let from = b
-                    b = try blocks[b].run(rt, fp)
-                    if b <= from, rt.interruptRequested { try rt.checkInterrupt() }
-                }
-                return b
-            }
-        }
-        // Resume loop: start at block `from` (used after a non-local go).
-        let resume: (Runtime, Frame, Int) throws(Unwind) -> Void = { (rt: Runtime, fp: Frame, from: Int) throws(Unwind) in
-            var b = from
-            while b < n {
-                let from = b
-                b = try blocks[b].run(rt, fp)
-                if b <= from, rt.interruptRequested { try rt.checkInterrupt() }
-            }
+            step = { (rt: Runtime, fp: Frame) throws(Unwind) -> Int in try resume(rt, fp, 0); return n }
         }
         if !catches {
             if n == 0 { return constant(.null, mv: mv) }
