@@ -21,11 +21,13 @@ let package = Package(
             name: "CShims",
             cSettings: [.define("_GNU_SOURCE")],
             linkerSettings: [.linkedLibrary("ssl"), .linkedLibrary("crypto")]),
+        // The small-object allocator (malloc replacement) is linked into the commlisp executable only.
+        .target(name: "CSmallAlloc"),
         // The engine is confined to its collection's thread as well: no dynamic exclusivity checks.
         .target(name: "Comm", dependencies: ["CShims"], swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
         .target(name: "LispCore", swiftSettings: lang),
         .target(name: "LispComm", dependencies: ["LispCore", "Comm", "CShims"], swiftSettings: lang),
-        .executableTarget(name: "commlisp", dependencies: ["LispCore", "LispComm", "CShims"], swiftSettings: lang),
+        .executableTarget(name: "commlisp", dependencies: ["LispCore", "LispComm", "CShims", "CSmallAlloc"], swiftSettings: lang),
         .executableTarget(name: "commlisp-bench", dependencies: ["CShims"]),
         .testTarget(name: "LispCoreTests", dependencies: ["LispCore"], swiftSettings: lang),
         .testTarget(name: "CommTests", dependencies: ["Comm", "CShims"]),
