@@ -56,8 +56,14 @@ extension Compiler {
         _ op: O.Type, _ x: X, _ y: Y, _ a: A, _ b: B, mv: Bool) -> Code {
         let aSets = mv && !A.setsValues, bSets = mv && !B.setsValues
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-            let u = try x.read(rt, fp)
-            if try O.test(rt, u, try y.read(rt, fp)) {
+            let truth: Bool
+            if O.fixnumFast, let i = x.peekFixnum(fp), let j = y.peekFixnum(fp) {
+                truth = O.testFixnums(i, j)
+            } else {
+                let u = try x.read(rt, fp)
+                truth = try O.test(rt, u, try y.read(rt, fp))
+            }
+            if truth {
                 if aSets { rt.nvals = 1 }
                 return try a.read(rt, fp)
             }

@@ -182,14 +182,15 @@ extension Compiler {
     }
 
     private func unaryCode<O: UnaryInline, A: OperandRead>(_ op: O.Type, _ a: A, _ mv: Bool) -> Code {
+        let read = UnaryRead<O, A>(x: a)
         if mv {
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                let r = try O.apply(rt, try a.read(rt, fp))
+                let r = try read.read(rt, fp)
                 rt.nvals = 1
                 return r
             }
         }
-        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in try O.apply(rt, try a.read(rt, fp)) }
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in try read.read(rt, fp) }
     }
 
     func binaryCode<O: BinaryInline>(_ op: O.Type, _ a: Operand, _ b: Operand, _ mv: Bool) -> Code {
@@ -209,18 +210,15 @@ extension Compiler {
     }
 
     private func binaryCode<O: BinaryInline, A: OperandRead, B: OperandRead>(_ op: O.Type, _ a: A, _ b: B, _ mv: Bool) -> Code {
+        let read = BinaryRead<O, A, B>(x: a, y: b)
         if mv && !O.setsValues {
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                let x = try a.read(rt, fp)
-                let r = try O.apply(rt, x, try b.read(rt, fp))
+                let r = try read.read(rt, fp)
                 rt.nvals = 1
                 return r
             }
         }
-        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-            let x = try a.read(rt, fp)
-            return try O.apply(rt, x, try b.read(rt, fp))
-        }
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in try read.read(rt, fp) }
     }
 }
 
@@ -233,7 +231,10 @@ extension Compiler {
         }
     }
     private func unaryTest<O: UnaryPredicate, A: OperandRead>(_ op: O.Type, _ a: A) -> TestCode {
-        { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in try O.test(rt, try a.read(rt, fp)) }
+        { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in
+            if O.fixnumFast, let i = a.peekFixnum(fp) { return O.testFixnum(i) }
+            return try O.test(rt, try a.read(rt, fp))
+        }
     }
     func binaryTest<O: BinaryPredicate>(_ op: O.Type, _ a: Operand, _ b: Operand) -> TestCode {
         switch a {
@@ -251,6 +252,7 @@ extension Compiler {
     }
     private func binaryTest<O: BinaryPredicate, A: OperandRead, B: OperandRead>(_ op: O.Type, _ a: A, _ b: B) -> TestCode {
         { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in
+            if O.fixnumFast, let i = a.peekFixnum(fp), let j = b.peekFixnum(fp) { return O.testFixnums(i, j) }
             let x = try a.read(rt, fp)
             return try O.test(rt, x, try b.read(rt, fp))
         }
@@ -275,11 +277,16 @@ struct InlinerEntry { let expand: Compiler.Inliner }
 /// Reads one argument of an open-coded operation.
 protocol OperandRead {
     func read(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Value
+    /// The operand's value if it is a fixnum that can be had without running code (a slot or a
+    /// constant); nil otherwise, and then `read` gives it. Lets fixnum fast paths work on plain
+    /// `Int`s, with no copy and destroy of a `Value` around them.
+    func peekFixnum(_ fp: Frame) -> Int?
     /// Whether reading runs compiled code (which keeps `rt.nvals` valid itself).
     static var setsValues: Bool { get }
 }
 extension OperandRead {
     static var setsValues: Bool { false }
+    @inline(__always) func peekFixnum(_ fp: Frame) -> Int? { nil }
 }
 
 /// A frame slot. Fixnums are rebuilt from the payload, skipping the generic enum copy.
@@ -290,11 +297,21 @@ struct SlotRead: OperandRead {
         if case .box(let b) = fp[slot] { return b.value }
         return fp[slot]
     }
+    @inline(__always) func peekFixnum(_ fp: Frame) -> Int? {
+        if case .fixnum(let n) = fp[slot] { return n }
+        return nil
+    }
 }
 
 struct ConstantRead: OperandRead {
     let value: Value
+    let fixnum: Int?
+    init(value: Value) {
+        self.value = value
+        if case .fixnum(let n) = value { fixnum = n } else { fixnum = nil }
+    }
     @inline(__always) func read(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Value { value }
+    @inline(__always) func peekFixnum(_ fp: Frame) -> Int? { fixnum }
 }
 
 /// An open-coded operation on simple operands, itself read as an operand (fused into its user).
@@ -302,6 +319,7 @@ struct BinaryRead<O: BinaryInline, X: OperandRead, Y: OperandRead>: OperandRead 
     let x: X
     let y: Y
     @inline(__always) func read(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Value {
+        if O.fixnumFast, let i = x.peekFixnum(fp), let j = y.peekFixnum(fp), let r = O.onFixnums(i, j) { return r }
         let u = try x.read(rt, fp)
         return try O.apply(rt, u, try y.read(rt, fp))
     }
@@ -309,7 +327,8 @@ struct BinaryRead<O: BinaryInline, X: OperandRead, Y: OperandRead>: OperandRead 
 struct UnaryRead<O: UnaryInline, X: OperandRead>: OperandRead {
     let x: X
     @inline(__always) func read(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Value {
-        try O.apply(rt, try x.read(rt, fp))
+        if O.fixnumFast, let i = x.peekFixnum(fp), let r = O.onFixnum(i) { return r }
+        return try O.apply(rt, try x.read(rt, fp))
     }
 }
 
@@ -326,32 +345,54 @@ protocol BinaryInline {
     static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value
     /// The operation sets `rt.nvals` itself (it returns multiple values).
     static var setsValues: Bool { get }
+    /// Whether `onFixnums` is worth trying when both operands are fixnums in place.
+    static var fixnumFast: Bool { get }
+    /// The result for two fixnums, or nil when `apply` must decide (overflow, a zero divisor).
+    static func onFixnums(_ i: Int, _ j: Int) -> Value?
 }
 extension BinaryInline {
     static var setsValues: Bool { false }
+    static var fixnumFast: Bool { false }
+    @inline(__always) static func onFixnums(_ i: Int, _ j: Int) -> Value? { nil }
 }
 
 /// A one-argument function with an open-coded fast path.
 protocol UnaryInline {
     static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value
+    /// Whether `onFixnum` is worth trying when the operand is a fixnum in place.
+    static var fixnumFast: Bool { get }
+    /// The result for a fixnum, or nil when `apply` must decide.
+    static func onFixnum(_ i: Int) -> Value?
+}
+extension UnaryInline {
+    static var fixnumFast: Bool { false }
+    @inline(__always) static func onFixnum(_ i: Int) -> Value? { nil }
 }
 
 /// A predicate: `test` gives the truth value, `apply` the T/NIL object.
 protocol BinaryPredicate: BinaryInline {
     static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool
+    /// The truth value for two fixnums (consulted only when `fixnumFast`).
+    static func testFixnums(_ i: Int, _ j: Int) -> Bool
 }
 extension BinaryPredicate {
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         try test(rt, x, y) ? .t : .null
     }
+    @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { false }
+    @inline(__always) static func onFixnums(_ i: Int, _ j: Int) -> Value? { testFixnums(i, j) ? .t : .null }
 }
 protocol UnaryPredicate: UnaryInline {
     static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool
+    /// The truth value for a fixnum (consulted only when `fixnumFast`).
+    static func testFixnum(_ i: Int) -> Bool
 }
 extension UnaryPredicate {
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
         try test(rt, x) ? .t : .null
     }
+    @inline(__always) static func testFixnum(_ i: Int) -> Bool { false }
+    @inline(__always) static func onFixnum(_ i: Int) -> Value? { testFixnum(i) ? .t : .null }
 }
 
 extension Runtime {
@@ -381,6 +422,11 @@ private let symAref = Symbol.cl("AREF")
 private let symSvref = Symbol.cl("SVREF")
 
 enum AddInline: BinaryInline {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func onFixnums(_ i: Int, _ j: Int) -> Value? {
+        let (r, o) = i.addingReportingOverflow(j)
+        return o ? nil : .fixnum(r)
+    }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, case .fixnum(let j) = y {
             let (r, o) = i.addingReportingOverflow(j)
@@ -390,6 +436,11 @@ enum AddInline: BinaryInline {
     }
 }
 enum SubInline: BinaryInline {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func onFixnums(_ i: Int, _ j: Int) -> Value? {
+        let (r, o) = i.subtractingReportingOverflow(j)
+        return o ? nil : .fixnum(r)
+    }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, case .fixnum(let j) = y {
             let (r, o) = i.subtractingReportingOverflow(j)
@@ -399,6 +450,11 @@ enum SubInline: BinaryInline {
     }
 }
 enum MulInline: BinaryInline {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func onFixnums(_ i: Int, _ j: Int) -> Value? {
+        let (r, o) = i.multipliedReportingOverflow(by: j)
+        return o ? nil : .fixnum(r)
+    }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, case .fixnum(let j) = y {
             let (r, o) = i.multipliedReportingOverflow(by: j)
@@ -408,30 +464,40 @@ enum MulInline: BinaryInline {
     }
 }
 enum LessInline: BinaryPredicate {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i < j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i < j }
         return try Numeric.compare(rt, x, y) < 0
     }
 }
 enum GreaterInline: BinaryPredicate {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i > j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i > j }
         return try Numeric.compare(rt, x, y) > 0
     }
 }
 enum LessEqualInline: BinaryPredicate {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i <= j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i <= j }
         return try Numeric.compare(rt, x, y) <= 0
     }
 }
 enum GreaterEqualInline: BinaryPredicate {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i >= j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i >= j }
         return try Numeric.compare(rt, x, y) >= 0
     }
 }
 enum NumEqualInline: BinaryPredicate {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i == j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i == j }
         return try Numeric.numEqual(rt, x, y)
@@ -440,6 +506,12 @@ enum NumEqualInline: BinaryPredicate {
 /// `mod` with a positive or negative fixnum divisor (floor semantics); zero and non-fixnums go
 /// to the builtin (division-by-zero, floats, bignums).
 enum ModInline: BinaryInline {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func onFixnums(_ i: Int, _ j: Int) -> Value? {
+        guard j != 0, j != -1 else { return nil }
+        let r = i % j
+        return .fixnum(r != 0 && (r < 0) != (j < 0) ? r + j : r)
+    }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, case .fixnum(let j) = y, j != 0, j != -1 {
             let r = i % j
@@ -452,6 +524,8 @@ enum EqInline: BinaryPredicate {
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool { eq(x, y) }
 }
 enum EqlInline: BinaryPredicate {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i == j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x, case .fixnum(let j) = y { return i == j }
         return eql(x, y)
@@ -483,12 +557,16 @@ enum ConsInline: BinaryInline {
     }
 }
 enum OnePlusInline: UnaryInline {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func onFixnum(_ i: Int) -> Value? { i < Int.max ? .fixnum(i + 1) : nil }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, i < Int.max { return .fixnum(i + 1) }
         return try Numeric.add(rt, x, .fixnum(1))
     }
 }
 enum OneMinusInline: UnaryInline {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func onFixnum(_ i: Int) -> Value? { i > Int.min ? .fixnum(i - 1) : nil }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
         if case .fixnum(let i) = x, i > Int.min { return .fixnum(i - 1) }
         return try Numeric.sub(rt, x, .fixnum(1))
@@ -522,6 +600,8 @@ enum NotInline: UnaryInline {
     }
 }
 enum ZeropInline: UnaryPredicate {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func testFixnum(_ i: Int) -> Bool { i == 0 }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x { return i == 0 }
         return try rt.callBuiltin(symZerop, x).isTrue
@@ -540,24 +620,32 @@ enum AtomInline: UnaryPredicate {
     }
 }
 enum PluspInline: UnaryPredicate {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func testFixnum(_ i: Int) -> Bool { i > 0 }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x { return i > 0 }
         return try rt.callBuiltin(symPlusp, x).isTrue
     }
 }
 enum MinuspInline: UnaryPredicate {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func testFixnum(_ i: Int) -> Bool { i < 0 }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x { return i < 0 }
         return try rt.callBuiltin(symMinusp, x).isTrue
     }
 }
 enum OddpInline: UnaryPredicate {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func testFixnum(_ i: Int) -> Bool { i & 1 != 0 }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x { return i & 1 != 0 }
         return try rt.callBuiltin(symOddp, x).isTrue
     }
 }
 enum EvenpInline: UnaryPredicate {
+    static var fixnumFast: Bool { true }
+    @inline(__always) static func testFixnum(_ i: Int) -> Bool { i & 1 == 0 }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
         if case .fixnum(let i) = x { return i & 1 == 0 }
         return try rt.callBuiltin(symEvenp, x).isTrue
