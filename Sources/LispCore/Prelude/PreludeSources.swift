@@ -58,37 +58,27 @@ enum PreludeSources {
         (setq sets (cons `(setq ,(car p) ,g) sets))))
     `(let ,(nreverse bindings) ,@(nreverse sets) nil)))
 
+;; The iteration itself is the internal special form %dotimes-loop (compiled to a native
+;; loop: Compiler/CountedLoops.swift); its general path is the usual tagbody.
 (defmacro dotimes ((var count &optional result) &body body)
-  (let ((n (gensym)) (top (gensym)) (end (gensym)))
+  (let ((n (gensym)))
     (multiple-value-bind (decls forms) (%split-declarations body)
       `(block nil
          (let ((,n ,count) (,var 0))
            (declare (ignorable ,var))
            ,@decls
-           (tagbody
-             ,top
-             (if (>= ,var ,n) (go ,end))
-             ,@(%tagbody-body forms)
-             (setq ,var (1+ ,var))
-             (go ,top)
-             ,end)
+           (%dotimes-loop ,var ,n ,@(%tagbody-body forms))
            ,result)))))
 
+;; The iteration is the internal special form %dolist-loop (see dotimes).
 (defmacro dolist ((var list &optional result) &body body)
-  (let ((p (gensym)) (top (gensym)) (end (gensym)))
+  (let ((p (gensym)))
     (multiple-value-bind (decls forms) (%split-declarations body)
       `(block nil
          (let ((,p ,list) (,var nil))
            (declare (ignorable ,var))
            ,@decls
-           (tagbody
-             ,top
-             (if (endp ,p) (go ,end))
-             (setq ,var (car ,p))
-             ,@(%tagbody-body forms)
-             (setq ,p (cdr ,p))
-             (go ,top)
-             ,end)
+           (%dolist-loop ,var ,p ,@(%tagbody-body forms))
            (let ((,var nil)) (declare (ignorable ,var)) ,result))))))
 
 (defmacro loop (&rest body)
