@@ -17,6 +17,9 @@ final class LoopExpander {
     var defaultAcc: Accumulator?
     var resultForm: Value = .null
     var itVar: Value?
+    /// How many clauses referred to `it` so far: a conditional whose clauses did not needs no
+    /// `(setq it test)`, so its test stays a plain test (open-coded to a Swift Bool).
+    var itUses = 0
     let endTag: Value
     let topTag: Value
 
@@ -287,7 +290,7 @@ final class LoopExpander {
 
     func formArg(_ inCond: Bool) throws(Unwind) -> Value {
         let f = try next()
-        if inCond, let it = itVar, case .symbol(let s) = f, s.name == "IT" { return it }
+        if inCond, let it = itVar, case .symbol(let s) = f, s.name == "IT" { itUses += 1; return it }
         return f
     }
 
@@ -356,6 +359,7 @@ final class LoopExpander {
             if kw == "UNLESS" { test = list(cl("NOT"), test) }
             if itVar == nil { let g = gensym("IT"); itVar = g; addVar(g) }
             let it = itVar!
+            let usesBefore = itUses
             var thenForms = [try parseSelectable(true)]
             while isKw("AND") { pos += 1; thenForms.append(try parseSelectable(true)) }
             var elseForms: [Value] = []
@@ -365,7 +369,7 @@ final class LoopExpander {
                 while isKw("AND") { pos += 1; elseForms.append(try parseSelectable(true)) }
             }
             if isKw("END") { pos += 1 }
-            let condTest = kw == "UNLESS" ? test : list(cl("SETQ"), it, test)
+            let condTest = kw == "UNLESS" || itUses == usesBefore ? test : list(cl("SETQ"), it, test)
             var form = [cl("IF"), condTest, .cons(cl("PROGN"), listFrom(thenForms))]
             if !elseForms.isEmpty { form.append(.cons(cl("PROGN"), listFrom(elseForms))) }
             return listFrom(form)
@@ -445,9 +449,10 @@ final class LoopExpander {
         tb.append(list(cl("GO"), topTag))
         tb.append(endTag)
         tb += finally
-        tb.append(list(cl("RETURN-FROM"), blockName, resultForm))
+        // The result follows the tagbody (control falls off its end after the epilogue) rather
+        // than a RETURN-FROM inside it, so a loop that ends normally does not unwind to its block.
         let binds = listFrom(bindings.map { list($0.0, $0.1) })
-        return list(cl("BLOCK"), blockName, list(cl("LET*"), binds, .cons(cl("TAGBODY"), listFrom(tb))))
+        return list(cl("BLOCK"), blockName, list(cl("LET*"), binds, .cons(cl("TAGBODY"), listFrom(tb)), resultForm))
     }
 }
 
