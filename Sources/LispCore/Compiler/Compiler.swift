@@ -17,6 +17,7 @@ public final class Compiler {
     var testInliners: [ObjectIdentifier: TestInlinerEntry] = [:]
     var fusedIfs: [ObjectIdentifier: FusedIfEntry] = [:]
     var fusedCallArgs: [ObjectIdentifier: FusedArgEntry] = [:]
+    var setqInliners: [ObjectIdentifier: SetqInlinerEntry] = [:]
 
     init(runtime: Runtime) {
         rt = runtime
@@ -140,6 +141,12 @@ public final class Compiler {
            case .symbol(let s) = a.car, case .cons(let b) = a.cdr, b.cdr.isNil,
            case .variable(_, let binding)? = env.lookupVariable(s), binding.scope === fs {
             let i = binding.slot
+            // (setq var (op ...)) with op open-coded: computed and stored in one closure.
+            if case .cons(let vc) = b.car, case .symbol(let op) = vc.car, op.package === rt.world.cl,
+               let entry = setqInliners[ObjectIdentifier(op)], env.lookupFunction(op) == nil, vc.cdr.isList,
+               vc.cdr.listArray.count == entry.arity {
+                return entry.build(self, i, try compileOperands(vc.cdr, env, fs))
+            }
             let value = try compile(b.car, env, fs, mv: false)
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let v = try value(rt, fp)

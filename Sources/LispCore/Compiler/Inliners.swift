@@ -17,6 +17,11 @@ extension Compiler {
         }
         func binary<O: BinaryInline>(_ name: String, _ op: O.Type) {
             add(name) { c, args, mv in args.count == 2 ? c.binaryCode(O.self, args[0], args[1], mv) : nil }
+            if !O.setsValues {
+                setqInliners[ObjectIdentifier(World.shared.cl.internExternal(name))] = SetqInlinerEntry(arity: 2) { c, slot, args in
+                    c.binaryCode(O.self, args[0], args[1], false, storeTo: slot)
+                }
+            }
             // As the only argument of a global call, `(op var constant)` is computed inside the call.
             fusedCallArgs[ObjectIdentifier(World.shared.cl.internExternal(name))] = FusedArgEntry { c, sym, args in
                 guard args.count == 2, case .slot(let i) = args[0], case .constant(let k) = args[1] else { return nil }
@@ -25,6 +30,9 @@ extension Compiler {
         }
         func unary<O: UnaryInline>(_ name: String, _ op: O.Type) {
             add(name) { c, args, mv in args.count == 1 ? c.unaryCode(O.self, args[0], mv) : nil }
+            setqInliners[ObjectIdentifier(World.shared.cl.internExternal(name))] = SetqInlinerEntry(arity: 1) { c, slot, args in
+                c.unaryCode(O.self, args[0], false, storeTo: slot)
+            }
             fusedCallArgs[ObjectIdentifier(World.shared.cl.internExternal(name))] = FusedArgEntry { c, sym, args in
                 guard args.count == 1, case .slot(let i) = args[0] else { return nil }
                 return c.globalCall1(sym, UnaryRead<O, SlotRead>(x: SlotRead(slot: i)))
@@ -173,16 +181,19 @@ extension Compiler {
 
     // MARK: specialisation
 
-    func unaryCode<O: UnaryInline>(_ op: O.Type, _ a: Operand, _ mv: Bool) -> Code {
+    /// With `storeTo`, the code is `(setq <local in that slot> (op a))` for effect: the result
+    /// goes straight into the variable, with no closure call between computing and storing it.
+    func unaryCode<O: UnaryInline>(_ op: O.Type, _ a: Operand, _ mv: Bool, storeTo: Int? = nil) -> Code {
         switch a {
-        case .slot(let i): return unaryCode(O.self, SlotRead(slot: i), mv)
-        case .constant(let v): return unaryCode(O.self, ConstantRead(value: v), mv)
-        case .code, .test: return unaryCode(O.self, CodeRead(code: operandCode(a)), mv)
+        case .slot(let i): return unaryCode(O.self, SlotRead(slot: i), mv, storeTo)
+        case .constant(let v): return unaryCode(O.self, ConstantRead(value: v), mv, storeTo)
+        case .code, .test: return unaryCode(O.self, CodeRead(code: operandCode(a)), mv, storeTo)
         }
     }
 
-    private func unaryCode<O: UnaryInline, A: OperandRead>(_ op: O.Type, _ a: A, _ mv: Bool) -> Code {
+    private func unaryCode<O: UnaryInline, A: OperandRead>(_ op: O.Type, _ a: A, _ mv: Bool, _ storeTo: Int?) -> Code {
         let read = UnaryRead<O, A>(x: a)
+        if let slot = storeTo { return setqCode(slot, read) }
         if mv {
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let r = try read.read(rt, fp)
@@ -193,24 +204,27 @@ extension Compiler {
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in try read.read(rt, fp) }
     }
 
-    func binaryCode<O: BinaryInline>(_ op: O.Type, _ a: Operand, _ b: Operand, _ mv: Bool) -> Code {
+    /// With `storeTo`, `(setq <local in that slot> (op a b))` for effect (see `unaryCode`).
+    func binaryCode<O: BinaryInline>(_ op: O.Type, _ a: Operand, _ b: Operand, _ mv: Bool, storeTo: Int? = nil) -> Code {
         switch a {
-        case .slot(let i): return binaryCode(O.self, SlotRead(slot: i), b, mv)
-        case .constant(let v): return binaryCode(O.self, ConstantRead(value: v), b, mv)
-        case .code, .test: return binaryCode(O.self, CodeRead(code: operandCode(a)), b, mv)
+        case .slot(let i): return binaryCode(O.self, SlotRead(slot: i), b, mv, storeTo)
+        case .constant(let v): return binaryCode(O.self, ConstantRead(value: v), b, mv, storeTo)
+        case .code, .test: return binaryCode(O.self, CodeRead(code: operandCode(a)), b, mv, storeTo)
         }
     }
 
-    private func binaryCode<O: BinaryInline, A: OperandRead>(_ op: O.Type, _ a: A, _ b: Operand, _ mv: Bool) -> Code {
+    private func binaryCode<O: BinaryInline, A: OperandRead>(_ op: O.Type, _ a: A, _ b: Operand, _ mv: Bool, _ storeTo: Int?) -> Code {
         switch b {
-        case .slot(let i): return binaryCode(O.self, a, SlotRead(slot: i), mv)
-        case .constant(let v): return binaryCode(O.self, a, ConstantRead(value: v), mv)
-        case .code, .test: return binaryCode(O.self, a, CodeRead(code: operandCode(b)), mv)
+        case .slot(let i): return binaryCode(O.self, a, SlotRead(slot: i), mv, storeTo)
+        case .constant(let v): return binaryCode(O.self, a, ConstantRead(value: v), mv, storeTo)
+        case .code, .test: return binaryCode(O.self, a, CodeRead(code: operandCode(b)), mv, storeTo)
         }
     }
 
-    private func binaryCode<O: BinaryInline, A: OperandRead, B: OperandRead>(_ op: O.Type, _ a: A, _ b: B, _ mv: Bool) -> Code {
+    private func binaryCode<O: BinaryInline, A: OperandRead, B: OperandRead>(_ op: O.Type, _ a: A, _ b: B, _ mv: Bool,
+                                                                             _ storeTo: Int?) -> Code {
         let read = BinaryRead<O, A, B>(x: a, y: b)
+        if let slot = storeTo { return setqCode(slot, read) }
         if mv && !O.setsValues {
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let r = try read.read(rt, fp)
@@ -255,6 +269,24 @@ extension Compiler {
             if O.fixnumFast, let i = a.peekFixnum(fp), let j = b.peekFixnum(fp) { return O.testFixnums(i, j) }
             let x = try a.read(rt, fp)
             return try O.test(rt, x, try b.read(rt, fp))
+        }
+    }
+}
+
+/// Builds `(setq local (op args...))` for effect with the operation open-coded (see `binary`).
+struct SetqInlinerEntry {
+    /// Argument count the expansion handles; other calls are compiled as ordinary calls.
+    let arity: Int
+    let build: (Compiler, Int, [Compiler.Operand]) -> Code
+}
+
+extension Compiler {
+    /// Store what `read` computes into the local variable in `slot` (boxed if a closure captured it).
+    func setqCode<R: OperandRead>(_ slot: Int, _ read: R) -> Code {
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+            let v = try read.read(rt, fp)
+            if case .box(let bx) = fp[slot] { bx.value = v } else { (fp + slot).store(consume v) }
+            return .null
         }
     }
 }
