@@ -324,6 +324,23 @@ public final class Compiler {
                 (base + 2).store(consume z)
                 return try cell.callGuaranteed(rt, base, 3)
             }
+        case 4:
+            // (f a b :key v): the common shape of a call with one keyword argument.
+            let a0 = args[0].run, a1 = args[1].run, a2 = args[2].run, a3 = args[3].run
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+                let w = try a0(rt, fp)
+                let x = try a1(rt, fp)
+                let y = try a2(rt, fp)
+                let z = try a3(rt, fp)
+                guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
+                let base = rt.sp
+                if base + 4 >= rt.stackLimit { try rt.stackExhausted() }
+                (base + 0).store(consume w)
+                (base + 1).store(consume x)
+                (base + 2).store(consume y)
+                (base + 3).store(consume z)
+                return try cell.callGuaranteed(rt, base, 4)
+            }
         default:
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let base = rt.sp
