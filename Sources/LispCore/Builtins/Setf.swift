@@ -16,6 +16,9 @@ struct SetfExpansion {
     var stores: [Value]
     var store: Value
     var access: Value
+    /// Set when the place is written by calling its `(setf accessor)` function: the accessor and
+    /// its argument forms (`setf` then uses `sys::%setf-call`, see Compiler/SetfCall.swift).
+    var setfFunctionCall: (accessor: Value, args: [Value])? = nil
 }
 
 extension CoreMacros {
@@ -90,7 +93,7 @@ extension CoreMacros {
             let setter = list(.symbol(Sym.function), list(.symbol(Sym.setf), c.car))
             return SetfExpansion(temps: temps, vals: args, stores: [new],
                                  store: .cons(cl("FUNCALL"), .cons(setter, listFrom([new] + temps))),
-                                 access: .cons(c.car, listFrom(temps)))
+                                 access: .cons(c.car, listFrom(temps)), setfFunctionCall: (c.car, args))
         default: break
         }
         try rt.signalError(rt.programError("\(rt.printString(place)) is not a valid place"))
@@ -150,6 +153,9 @@ extension CoreMacros {
             return list(cl("SETQ"), Value(s), value)
         }
         let e = try setfExpansion(rt, place, env)
+        if let call = e.setfFunctionCall {
+            return .cons(sys("%SETF-CALL"), .cons(call.accessor, listFrom(call.args + [value])))
+        }
         var bindings = zip(e.temps, e.vals).map { list($0, $1) }
         if e.stores.count == 1 {
             bindings.append(list(e.stores[0], value))

@@ -53,12 +53,13 @@ extension Compiler {
             return c.constant(v, mv: mv)
         }
         add("PROGV") { c, form, env, fs, mv throws(Unwind) in try c.compileProgv(form, env, fs, mv) }
-        // Internal: the iteration of dotimes / dolist (see CountedLoops.swift).
+        // Internal: the iteration of dotimes / dolist (CountedLoops.swift), setf through a setf function (SetfCall.swift).
         func addInternal(_ name: String, _ f: @escaping SpecialForm) {
             specialForms[ObjectIdentifier(World.shared.system.internExternal(name))] = SpecialFormEntry(compile: f)
         }
         addInternal("%DOTIMES-LOOP") { c, form, env, fs, mv throws(Unwind) in try c.compileDotimesLoop(form, env, fs, mv) }
         addInternal("%DOLIST-LOOP") { c, form, env, fs, mv throws(Unwind) in try c.compileDolistLoop(form, env, fs, mv) }
+        addInternal("%SETF-CALL") { c, form, env, fs, mv throws(Unwind) in try c.compileSetfCall(form, env, fs, mv) }
     }
 
     func checkArgs(_ form: Value, _ min: Int, _ max: Int) throws(Unwind) {
