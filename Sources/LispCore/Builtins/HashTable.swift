@@ -1,0 +1,285 @@
+import Glibc
+
+/// One entry of a hash table: key, value and the key's full hash kept together, so a hit touches
+/// one entry after its index slot.
+struct HashEntry {
+    var key: Value
+    var val: Value
+    var hash: Int
+}
+
+/// An insertion-ordered hash table (CLHS 18) keyed by eq / eql / equal / equalp.
+///
+/// Layout (CPython's compact dict): entries live in one array in insertion order (freed entries
+/// are reused last-freed-first, as SBCL does, which fixes the iteration order); an
+/// open-addressing index with CPython's perturbed probing maps hashes to entries.
+///
+/// Each index slot is 64 bits: the entry number + 1 in the low half and the low 32 bits of the
+/// key's hash (the *tag*) in the high half. A probe compares tags inside the index and reads an
+/// entry only when the tag matches, so a miss or a collision costs no access to entry memory —
+/// with big tables that access is a cache miss, and it dominated lookups.
+///
+/// Both arrays are malloc'd raw storage owned by the table rather than Swift arrays: reading
+/// them needs no retain/release or uniqueness check, and since a `HashEntry` is bitwise-movable
+/// the entry array grows with `realloc` (a page remap for big tables, not a copy).
+public final class HashTable: LispObject {
+    public let test: HashTest
+    /// Entry storage; `entryCount` entries are initialised (freed ones hold NIL/NIL).
+    var ents: UnsafeMutablePointer<HashEntry>
+    var entCap: Int
+    /// Number of entry slots in use (live or freed); entry `i` is live when `live[i]`.
+    public private(set) var entryCount = 0
+    var live: UnsafeMutablePointer<Bool>
+    /// Freed entry slots, reused last-freed-first (as SBCL does, which fixes the iteration order).
+    var free: [Int] = []
+    /// The index: `cap` slots (see the type's comment); `mask` = cap - 1.
+    var slots: UnsafeMutablePointer<UInt64>
+    var mask: Int
+    /// Live + deleted index slots (the load that decides when the index is rebuilt).
+    var used = 0
+    public private(set) var count = 0
+    var size: Int
+    var weakness: Value = .null
+
+    /// Slot states besides a live entry. A deleted slot keeps probe chains through it intact.
+    static let emptySlot: UInt64 = 0
+    static let deletedSlot: UInt64 = 0xFFFF_FFFF
+
+    init(test: HashTest, size: Int) {
+        self.test = test
+        self.size = max(size, 7)
+        var cap = 16
+        while cap < size * 2 && cap < (1 << 26) { cap <<= 1 }
+        slots = HashTable.newIndex(cap)
+        mask = cap - 1
+        entCap = 8
+        ents = HashTable.alloc(HashEntry.self, entCap)
+        live = HashTable.alloc(Bool.self, entCap)
+        super.init()
+    }
+
+    deinit {
+        ents.deinitialize(count: entryCount)
+        Glibc.free(ents)
+        Glibc.free(live)
+        Glibc.free(slots)
+    }
+
+    public override var typeName: String { "HASH-TABLE" }
+    public override func printUnreadable() -> String {
+        "HASH-TABLE :TEST \(test.name) :COUNT \(count) {\(String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16, uppercase: true))}"
+    }
+
+    // MARK: raw storage
+
+    static func alloc<T>(_: T.Type, _ n: Int) -> UnsafeMutablePointer<T> {
+        guard let p = malloc(n * MemoryLayout<T>.stride) else { fatalError("hash table: out of memory") }
+        return p.bindMemory(to: T.self, capacity: n)
+    }
+    static func grow<T>(_ p: UnsafeMutablePointer<T>, _ n: Int) -> UnsafeMutablePointer<T> {
+        guard let q = realloc(p, n * MemoryLayout<T>.stride) else { fatalError("hash table: out of memory") }
+        return q.bindMemory(to: T.self, capacity: n)
+    }
+    /// A zeroed index of `cap` slots, aligned to a cache line so the line probes stay in one.
+    static func newIndex(_ cap: Int) -> UnsafeMutablePointer<UInt64> {
+        var p: UnsafeMutableRawPointer?
+        let bytes = cap * MemoryLayout<UInt64>.stride
+        guard posix_memalign(&p, 64, bytes) == 0, let q = p else { fatalError("hash table: out of memory") }
+        memset(q, 0, bytes)
+        return q.bindMemory(to: UInt64.self, capacity: cap)
+    }
+
+    // MARK: entries
+
+    @inline(__always) public func isLive(_ i: Int) -> Bool { live[i] }
+    @inline(__always) func key(at i: Int) -> Value { ents[i].key }
+    @inline(__always) func value(at i: Int) -> Value { ents[i].val }
+
+    // MARK: hashing and key comparison
+
+    @inline(__always) func hashOf(_ k: Value) -> Int {
+        switch test {
+        case .eq, .eql: return fastEqlHash(k)
+        case .equal:
+            switch k {
+            case .string(let s): return stringEqualHash(s)
+            case .cons, .vector: var h = Hasher(); hashEqual(k, &h, 4); return h.finalize()
+            default: return fastEqlHash(k)
+            }
+        case .equalp: return equalpHash(k)
+        }
+    }
+
+    @inline(__always) func same(_ a: Value, _ b: Value) -> Bool {
+        switch test {
+        case .eq, .eql:
+            // Fixnum keys are the common case; skip eql's bignum/ratio dispatch for them.
+            if case .fixnum(let x) = a, case .fixnum(let y) = b { return x == y }
+            return test == .eq ? eq(a, b) : eql(a, b)
+        case .equal:
+            if case .string(let x) = a, case .string(let y) = b { return lispStringsEqual(x, y) }
+            return equal(a, b)
+        case .equalp: return equalp(a, b)
+        }
+    }
+
+    // MARK: probing
+
+    /// The probe sequence: CPython's perturbed recurrence picks a *base* slot (start at
+    /// `h & mask`, then `b = 5b + 1 + perturb` with `perturb`, initially the hash, shifted right
+    /// 5 bits each step, so the high bits of the hash take part; once `perturb` is 0 the
+    /// recurrence visits every slot). At each base, `lineProbes` slots of the base's 64-byte
+    /// line are tried (the base, then its neighbours, wrapping within the line): they cost no
+    /// further cache miss, so most collisions are resolved without a jump to a random line.
+    static let lineProbes = 4
+    @inline(__always) static func lineSlot(_ b: Int, _ d: Int) -> Int { (b & ~7) | ((b &+ d) & 7) }
+    @inline(__always) static func nextBase(_ b: Int, _ perturb: inout UInt, _ mask: Int) -> Int {
+        perturb >>= 5
+        return (b &* 5 &+ 1 &+ Int(bitPattern: perturb)) & mask
+    }
+
+    @inline(__always) static func tag(_ h: Int) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: h)) << 32 }
+    @inline(__always) static func slotValue(_ h: Int, _ e: Int) -> UInt64 { tag(h) | UInt64(e + 1) }
+    /// The entry of a live slot value.
+    @inline(__always) static func entry(_ s: UInt64) -> Int { Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1 }
+
+    /// The index slot holding the entry for `k` (hash `h`), or -1.
+    @inline(__always) func findSlot(_ k: Value, _ h: Int) -> Int {
+        let tag = HashTable.tag(h)
+        var b = h & mask
+        var perturb = UInt(bitPattern: h)
+        while true {
+            for d in 0..<HashTable.lineProbes {
+                let i = HashTable.lineSlot(b, d)
+                let s = slots[i]
+                if s == HashTable.emptySlot { return -1 }
+                // The tag check also rejects deleted slots (tag 0 with entry bits all ones)
+                // unless the tag is 0; the entry-bits check catches that case.
+                if s & 0xFFFF_FFFF_0000_0000 == tag && s & 0xFFFF_FFFF != HashTable.deletedSlot {
+                    let e = HashTable.entry(s)
+                    if ents[e].hash == h && same(ents[e].key, k) { return i }
+                }
+            }
+            b = HashTable.nextBase(b, &perturb, mask)
+        }
+    }
+
+    /// The entry index of `k`, or -1.
+    @inline(__always) func find(_ k: Value, _ h: Int) -> Int {
+        let i = findSlot(k, h)
+        return i < 0 ? -1 : HashTable.entry(slots[i])
+    }
+
+    @inline(__always) public func get(_ k: Value) -> Value? {
+        if count == 0 { return nil }
+        let e = find(k, hashOf(k))
+        return e < 0 ? nil : ents[e].val
+    }
+
+    /// A free (empty or deleted) index slot on the probe sequence of `h`.
+    @inline(__always) func freeSlot(_ h: Int) -> Int {
+        var b = h & mask
+        var perturb = UInt(bitPattern: h)
+        while true {
+            for d in 0..<HashTable.lineProbes {
+                let i = HashTable.lineSlot(b, d)
+                let s = slots[i]
+                if s == HashTable.emptySlot || s == HashTable.deletedSlot { return i }
+            }
+            b = HashTable.nextBase(b, &perturb, mask)
+        }
+    }
+
+    func rebuildIndex(_ cap: Int) {
+        Glibc.free(slots)
+        slots = HashTable.newIndex(cap)
+        mask = cap - 1
+        used = 0
+        for e in 0..<entryCount where live[e] {
+            let h = ents[e].hash
+            slots[freeSlot(h)] = HashTable.slotValue(h, e)
+            used += 1
+        }
+    }
+
+    // MARK: updates
+
+    public func put(_ k: Value, _ v: Value) {
+        let h = hashOf(k)
+        if count > 0 {
+            let e = find(k, h)
+            if e >= 0 { ents[e].val = v; return }
+        }
+        if (used + 1) * 2 > mask + 1 {
+            // Live entries at most a quarter of the new index (deleted slots are dropped).
+            var cap = 16
+            while cap < 4 * (count + 1) { cap <<= 1 }
+            rebuildIndex(max(cap, mask + 1 > 4 * (count + 1) ? mask + 1 : cap))
+        }
+        let e: Int
+        if let slot = free.popLast() {
+            e = slot
+            ents[e] = HashEntry(key: k, val: v, hash: h)
+        } else {
+            if entryCount == entCap {
+                entCap *= 2
+                ents = HashTable.grow(ents, entCap)
+                live = HashTable.grow(live, entCap)
+            }
+            e = entryCount
+            (ents + e).initialize(to: HashEntry(key: k, val: v, hash: h))
+            entryCount += 1
+        }
+        live[e] = true
+        let i = freeSlot(h)
+        if slots[i] == HashTable.emptySlot { used += 1 }
+        slots[i] = HashTable.slotValue(h, e)
+        count += 1
+        if count > size { size = count * 3 / 2 + 1 }
+    }
+
+    @discardableResult
+    public func remove(_ k: Value) -> Bool {
+        if count == 0 { return false }
+        let i = findSlot(k, hashOf(k))
+        if i < 0 { return false }
+        let e = HashTable.entry(slots[i])
+        slots[i] = HashTable.deletedSlot
+        live[e] = false
+        ents[e] = HashEntry(key: .null, val: .null, hash: 0)
+        count -= 1
+        free.append(e)
+        return true
+    }
+
+    public func clear() {
+        ents.deinitialize(count: entryCount)
+        entryCount = 0
+        free.removeAll()
+        memset(slots, 0, (mask + 1) * MemoryLayout<UInt64>.stride)
+        used = 0
+        count = 0
+    }
+
+    /// Live entries snapshot (for iteration that may modify the table).
+    public var entries: [(Value, Value)] {
+        var out: [(Value, Value)] = []
+        out.reserveCapacity(count)
+        for i in 0..<entryCount where live[i] { out.append((ents[i].key, ents[i].val)) }
+        return out
+    }
+}
+
+/// `equal` on two strings: same active length and characters, whatever their storage.
+@inline(__always) func lispStringsEqual(_ x: LispString, _ y: LispString) -> Bool {
+    if x === y { return true }
+    let n = x.count
+    if n != y.count { return false }
+    if x.isBase && y.isBase {
+        return x.bytes.withUnsafeBufferPointer { a in
+            y.bytes.withUnsafeBufferPointer { b in n == 0 || memcmp(a.baseAddress!, b.baseAddress!, n) == 0 }
+        }
+    }
+    for i in 0..<n where x[i] != y[i] { return false }
+    return true
+}
