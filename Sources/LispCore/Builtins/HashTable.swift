@@ -14,10 +14,17 @@ struct HashEntry {
 /// are reused last-freed-first, as SBCL does, which fixes the iteration order); an
 /// open-addressing index with CPython's perturbed probing maps hashes to entries.
 ///
-/// Each index slot is 64 bits: the entry number + 1 in the low half and the low 32 bits of the
-/// key's hash (the *tag*) in the high half. A probe compares tags inside the index and reads an
-/// entry only when the tag matches, so a miss or a collision costs no access to entry memory —
-/// with big tables that access is a cache miss, and it dominated lookups.
+/// Each index slot is 32 bits: the entry number + 1 in the low 24 bits and an 8-bit *tag* (bits
+/// of the mixed hash that the slot position does not determine) in the high 8. A probe compares
+/// tags inside the index and reads an entry only when the tag matches (a false match is 1 in
+/// 256), so a miss or a collision costs no access to entry memory — with big tables that access
+/// is a cache miss, and it dominated lookups. Slots stay 4 bytes, as in CPython, so the index
+/// stays small enough for the caches. A table that outgrows 24-bit entry numbers switches to
+/// *wide* slots: the whole 32 bits are the entry number and every tag is 0 (then every probe
+/// of a live slot reads its entry, as CPython's do).
+///
+/// Load: the index is rebuilt when live + deleted slots would pass 2/3 of it, to the smallest
+/// power of two of at least three times the live count (CPython's sizes).
 ///
 /// Both arrays are malloc'd raw storage owned by the table rather than Swift arrays: reading
 /// them needs no retain/release or uniqueness check, and since a `HashEntry` is bitwise-movable
@@ -33,8 +40,12 @@ public final class HashTable: LispObject {
     /// Freed entry slots, reused last-freed-first (as SBCL does, which fixes the iteration order).
     var free: [Int] = []
     /// The index: `cap` slots (see the type's comment); `mask` = cap - 1.
-    var slots: UnsafeMutablePointer<UInt64>
+    var slots: UnsafeMutablePointer<UInt32>
     var mask: Int
+    /// The entry-number bits of a slot: 24 bits, or all 32 for wide slots.
+    var entryMask: UInt32 = 0xFF_FFFF
+    /// Whether tags are in use (false for wide slots).
+    var tagged = true
     /// Live + deleted index slots (the load that decides when the index is rebuilt).
     var used = 0
     public private(set) var count = 0
@@ -42,8 +53,11 @@ public final class HashTable: LispObject {
     var weakness: Value = .null
 
     /// Slot states besides a live entry. A deleted slot keeps probe chains through it intact.
-    static let emptySlot: UInt64 = 0
-    static let deletedSlot: UInt64 = 0xFFFF_FFFF
+    static let emptySlot: UInt32 = 0
+    static let deletedSlot: UInt32 = 0xFFFF_FFFF
+    /// Entry numbers + 1 stay below this with 24-bit entry fields (so no live slot can read as
+    /// `deletedSlot`).
+    static let narrowLimit = (1 << 24) - 2
 
     init(test: HashTest, size: Int) {
         self.test = test
@@ -81,12 +95,12 @@ public final class HashTable: LispObject {
         return q.bindMemory(to: T.self, capacity: n)
     }
     /// A zeroed index of `cap` slots, aligned to a cache line so the line probes stay in one.
-    static func newIndex(_ cap: Int) -> UnsafeMutablePointer<UInt64> {
+    static func newIndex(_ cap: Int) -> UnsafeMutablePointer<UInt32> {
         var p: UnsafeMutableRawPointer?
-        let bytes = cap * MemoryLayout<UInt64>.stride
+        let bytes = cap * MemoryLayout<UInt32>.stride
         guard posix_memalign(&p, 64, bytes) == 0, let q = p else { fatalError("hash table: out of memory") }
         memset(q, 0, bytes)
-        return q.bindMemory(to: UInt64.self, capacity: cap)
+        return q.bindMemory(to: UInt32.self, capacity: cap)
     }
 
     // MARK: entries
@@ -132,20 +146,26 @@ public final class HashTable: LispObject {
     /// line are tried (the base, then its neighbours, wrapping within the line): they cost no
     /// further cache miss, so most collisions are resolved without a jump to a random line.
     static let lineProbes = 4
-    @inline(__always) static func lineSlot(_ b: Int, _ d: Int) -> Int { (b & ~7) | ((b &+ d) & 7) }
+    @inline(__always) static func lineSlot(_ b: Int, _ d: Int) -> Int { (b & ~15) | ((b &+ d) & 15) }
     @inline(__always) static func nextBase(_ b: Int, _ perturb: inout UInt, _ mask: Int) -> Int {
         perturb >>= 5
         return (b &* 5 &+ 1 &+ Int(bitPattern: perturb)) & mask
     }
 
-    @inline(__always) static func tag(_ h: Int) -> UInt64 { UInt64(UInt32(truncatingIfNeeded: h)) << 32 }
-    @inline(__always) static func slotValue(_ h: Int, _ e: Int) -> UInt64 { tag(h) | UInt64(e + 1) }
+    /// The tag bits of a slot for hash `h`: the top 8 bits of the mixed hash (the slot position
+    /// comes from the low bits of the unmixed one), or 0 for wide slots.
+    @inline(__always) func tag(_ h: Int) -> UInt32 {
+        tagged ? UInt32(truncatingIfNeeded: UInt(bitPattern: mixHash(h)) >> 56) << 24 : 0
+    }
+    @inline(__always) func slotValue(_ h: Int, _ e: Int) -> UInt32 { tag(h) | UInt32(truncatingIfNeeded: e + 1) }
     /// The entry of a live slot value.
-    @inline(__always) static func entry(_ s: UInt64) -> Int { Int(truncatingIfNeeded: s & 0xFFFF_FFFF) - 1 }
+    @inline(__always) func entry(_ s: UInt32) -> Int { Int(s & entryMask) - 1 }
+    /// Whether slot value `s` is a live slot carrying `tag`.
+    @inline(__always) func isLive(_ s: UInt32, tag: UInt32) -> Bool { s & ~entryMask == tag && s != HashTable.deletedSlot }
 
     /// The index slot holding the entry for `k` (hash `h`), or -1.
     @inline(__always) func findSlot(_ k: Value, _ h: Int) -> Int {
-        let tag = HashTable.tag(h)
+        let tag = self.tag(h)
         var b = h & mask
         var perturb = UInt(bitPattern: h)
         while true {
@@ -153,10 +173,8 @@ public final class HashTable: LispObject {
                 let i = HashTable.lineSlot(b, d)
                 let s = slots[i]
                 if s == HashTable.emptySlot { return -1 }
-                // The tag check also rejects deleted slots (tag 0 with entry bits all ones)
-                // unless the tag is 0; the entry-bits check catches that case.
-                if s & 0xFFFF_FFFF_0000_0000 == tag && s & 0xFFFF_FFFF != HashTable.deletedSlot {
-                    let e = HashTable.entry(s)
+                if isLive(s, tag: tag) {
+                    let e = entry(s)
                     if ents[e].hash == h && same(ents[e].key, k) { return i }
                 }
             }
@@ -167,7 +185,7 @@ public final class HashTable: LispObject {
     /// The entry index of `k`, or -1.
     @inline(__always) func find(_ k: Value, _ h: Int) -> Int {
         let i = findSlot(k, h)
-        return i < 0 ? -1 : HashTable.entry(slots[i])
+        return i < 0 ? -1 : entry(slots[i])
     }
 
     @inline(__always) public func get(_ k: Value) -> Value? {
@@ -197,24 +215,52 @@ public final class HashTable: LispObject {
         used = 0
         for e in 0..<entryCount where live[e] {
             let h = ents[e].hash
-            slots[freeSlot(h)] = HashTable.slotValue(h, e)
+            slots[freeSlot(h)] = slotValue(h, e)
             used += 1
         }
     }
 
     // MARK: updates
 
+    /// The index slot of `k` (hash `h`) when present (`found`), else the slot a new entry for
+    /// `k` would take: the first deleted or empty slot on its probe sequence. One pass serves
+    /// both the lookup and the insertion.
+    @inline(__always) func probeForPut(_ k: Value, _ h: Int) -> (slot: Int, found: Bool) {
+        let tag = self.tag(h)
+        var b = h & mask
+        var perturb = UInt(bitPattern: h)
+        var firstFree = -1
+        while true {
+            for d in 0..<HashTable.lineProbes {
+                let i = HashTable.lineSlot(b, d)
+                let s = slots[i]
+                if s == HashTable.emptySlot { return (firstFree >= 0 ? firstFree : i, false) }
+                if s == HashTable.deletedSlot {
+                    if firstFree < 0 { firstFree = i }
+                } else if s & ~entryMask == tag {
+                    let e = entry(s)
+                    if ents[e].hash == h && same(ents[e].key, k) { return (i, true) }
+                }
+            }
+            b = HashTable.nextBase(b, &perturb, mask)
+        }
+    }
+
     public func put(_ k: Value, _ v: Value) {
         let h = hashOf(k)
-        if count > 0 {
-            let e = find(k, h)
-            if e >= 0 { ents[e].val = v; return }
-        }
-        if (used + 1) * 2 > mask + 1 {
-            // Live entries at most a quarter of the new index (deleted slots are dropped).
+        var (i, found) = probeForPut(k, h)
+        if found { ents[entry(slots[i])].val = v; return }
+        if (used + 1) * 3 > (mask + 1) * 2 || (tagged && entryCount >= HashTable.narrowLimit && free.isEmpty) {
+            if tagged && entryCount >= HashTable.narrowLimit {
+                // Entry numbers no longer fit beside a tag: switch to wide slots.
+                tagged = false
+                entryMask = 0xFFFF_FFFF
+            }
+            // Live entries at most a third of the new index (deleted slots are dropped).
             var cap = 16
-            while cap < 4 * (count + 1) { cap <<= 1 }
-            rebuildIndex(max(cap, mask + 1 > 4 * (count + 1) ? mask + 1 : cap))
+            while cap < 3 * (count + 1) { cap <<= 1 }
+            rebuildIndex(max(cap, mask + 1 > 3 * (count + 1) ? mask + 1 : cap))
+            i = freeSlot(h)
         }
         let e: Int
         if let slot = free.popLast() {
@@ -231,9 +277,8 @@ public final class HashTable: LispObject {
             entryCount += 1
         }
         live[e] = true
-        let i = freeSlot(h)
         if slots[i] == HashTable.emptySlot { used += 1 }
-        slots[i] = HashTable.slotValue(h, e)
+        slots[i] = slotValue(h, e)
         count += 1
         if count > size { size = count * 3 / 2 + 1 }
     }
@@ -243,7 +288,7 @@ public final class HashTable: LispObject {
         if count == 0 { return false }
         let i = findSlot(k, hashOf(k))
         if i < 0 { return false }
-        let e = HashTable.entry(slots[i])
+        let e = entry(slots[i])
         slots[i] = HashTable.deletedSlot
         live[e] = false
         ents[e] = HashEntry(key: .null, val: .null, hash: 0)
@@ -256,7 +301,7 @@ public final class HashTable: LispObject {
         ents.deinitialize(count: entryCount)
         entryCount = 0
         free.removeAll()
-        memset(slots, 0, (mask + 1) * MemoryLayout<UInt64>.stride)
+        memset(slots, 0, (mask + 1) * MemoryLayout<UInt32>.stride)
         used = 0
         count = 0
     }

@@ -164,6 +164,15 @@ enum HashTableLibrary {
         try rt.typeError(v, "HASH-TABLE")
     }
 
+    /// The hash table in argument slot `p`, unretained: arguments stay on the value stack (owned
+    /// by the caller) for the whole call, so the builtin needs no retain/release of its own.
+    @inline(__always) static func borrowedTable(_ p: UnsafeMutablePointer<Value>) -> Unmanaged<HashTable>? {
+        if case .object(let o) = p.pointee, type(of: o) == HashTable.self {
+            return Unmanaged.passUnretained(unsafeDowncast(o, to: HashTable.self))
+        }
+        return nil
+    }
+
     static func testFrom(_ rt: Runtime, _ v: Value) throws(Unwind) -> HashTest {
         var name: String?
         switch v {
@@ -198,8 +207,8 @@ enum HashTableLibrary {
             return .object(h)
         }
         rt.defN("GETHASH", 2, 3, mv: true) { rt, args throws(Unwind) in
-            let h = try table(rt, args[1])
-            if let v = h.get(args[0]) { return rt.values2(v, .t) }
+            guard let h = borrowedTable(args.base + 1) else { try rt.typeError(args[1], "HASH-TABLE") }
+            if let v = h._withUnsafeGuaranteedRef({ $0.get(args[0]) }) { return rt.values2(v, .t) }
             return rt.values2(args.get(2), .null)
         }
         rt.defSetf("GETHASH", 3, 4) { rt, args throws(Unwind) in
@@ -208,8 +217,9 @@ enum HashTableLibrary {
         }
         // (setf gethash) as an updater call (%PUTHASH key table [default] new).
         rt.defN("%PUTHASH", 3, 4, in: rt.world.system) { rt, args throws(Unwind) in
+            guard let h = borrowedTable(args.base + 1) else { try rt.typeError(args[1], "HASH-TABLE") }
             let new = args[args.count - 1]
-            try table(rt, args[1]).put(args[0], new)
+            h._withUnsafeGuaranteedRef { $0.put(args[0], new) }
             return new
         }
         SetfRegistry.updaters[Sym.cl("GETHASH")] = .symbol(rt.world.system.internExternal("%PUTHASH"))
