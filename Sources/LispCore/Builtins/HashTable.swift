@@ -59,6 +59,8 @@ public final class HashTable: LispObject {
     /// `deletedSlot`).
     /// (A variable only so that a unit test can exercise the switch to wide slots.)
     nonisolated(unsafe) static var narrowLimit = (1 << 24) - 2
+    /// `narrowLimit` as of this table's creation (read per insertion, so kept in the table).
+    let entryLimit = HashTable.narrowLimit
 
     init(test: HashTest, size: Int) {
         self.test = test
@@ -251,8 +253,8 @@ public final class HashTable: LispObject {
         let h = hashOf(k)
         var (i, found) = probeForPut(k, h)
         if found { ents[entry(slots[i])].val = v; return }
-        if (used + 1) * 3 > (mask + 1) * 2 || (tagged && entryCount >= HashTable.narrowLimit && free.isEmpty) {
-            if tagged && entryCount >= HashTable.narrowLimit {
+        if (used + 1) * 3 > (mask + 1) * 2 || (tagged && entryCount >= entryLimit && free.isEmpty) {
+            if tagged && entryCount >= entryLimit {
                 // Entry numbers no longer fit beside a tag: switch to wide slots.
                 tagged = false
                 entryMask = 0xFFFF_FFFF
