@@ -1,31 +1,9 @@
-/// Hash tables (CLHS 18): insertion-ordered open tables keyed by eq / eql / equal / equalp.
+/// Hash tables (CLHS 18): hash functions for the four tests and the Lisp functions. The table
+/// itself is `HashTable` (HashTable.swift).
 
 public enum HashTest: UInt8 { case eq, eql, equal, equalp
     var name: String {
         switch self { case .eq: return "EQ"; case .eql: return "EQL"; case .equal: return "EQUAL"; case .equalp: return "EQUALP" }
-    }
-}
-
-/// A key wrapper hashing and comparing according to the table's test.
-struct HKey: Hashable {
-    let v: Value
-    let test: HashTest
-
-    static func == (a: HKey, b: HKey) -> Bool {
-        switch a.test {
-        case .eq: return eq(a.v, b.v)
-        case .eql: return eql(a.v, b.v)
-        case .equal: return equal(a.v, b.v)
-        case .equalp: return equalp(a.v, b.v)
-        }
-    }
-
-    func hash(into h: inout Hasher) {
-        switch test {
-        case .eq, .eql: hashEql(v, &h)
-        case .equal: hashEqual(v, &h, 4)
-        case .equalp: hashEqualp(v, &h, 4)
-        }
     }
 }
 
@@ -64,40 +42,6 @@ func hashEqual(_ v: Value, _ h: inout Hasher, _ depth: Int) {
     case .vector(let x) where x.elementType.asSymbol?.name == "BIT":
         h.combine(3 as UInt8)
         for e in x.activeItems { hashEql(e, &h) }
-    default: hashEql(v, &h)
-    }
-}
-
-func hashEqualp(_ v: Value, _ h: inout Hasher, _ depth: Int) {
-    switch v {
-    case .character(let c):
-        h.combine(String(c).lowercased())
-    case .fixnum(let n): h.combine(Double(n))
-    case .single(let f): h.combine(Double(f))
-    case .double(let d): h.combine(d)
-    case .bignum, .ratio: h.combine(7 as UInt8)
-    case .string(let s):
-        h.combine(1 as UInt8)
-        h.combine(s.count)
-        for i in 0..<min(s.count, 64) { h.combine(String(s[i]).lowercased()) }
-    case .vector(let x):
-        h.combine(1 as UInt8)
-        h.combine(x.count)
-        if depth > 0 { for e in x.activeItems.prefix(8) { hashEqualp(e, &h, depth - 1) } }
-    case .bytes(let b):
-        h.combine(1 as UInt8)
-        h.combine(b.count)
-        for e in b.bytes.prefix(min(b.count, 8)) { h.combine(Double(e)) }
-    case .cons(let c):
-        h.combine(2 as UInt8)
-        if depth > 0 {
-            hashEqualp(c.car, &h, depth - 1)
-            hashEqualp(c.cdr, &h, depth - 1)
-        }
-    case .object(let o):
-        if let s = o as? StructureObject { h.combine(ObjectIdentifier(s.type)) }
-        else if o is HashTable || o is LispArray { h.combine(5 as UInt8) }
-        else { h.combine(ObjectIdentifier(o)) }
     default: hashEql(v, &h)
     }
 }
@@ -160,181 +104,57 @@ func hashEqualp(_ v: Value, _ h: inout Hasher, _ depth: Int) {
     return mixHash(Int(bitPattern: h ^ UInt(n)))
 }
 
-/// One entry of a hash table: key, value and the key's hash kept together, so a lookup touches
-/// one cache line of entry storage after the index slot.
-struct HashEntry {
-    var key: Value
-    var val: Value
-    var hash: Int
+/// `equalp` hash. Consistent with `equalp`: numbers hash by value across types (1, 1.0 and
+/// 1.0d0 alike; a float with an integral value as that integer), characters case-folded,
+/// strings, vectors and byte vectors alike element by element (they are equalp to each other
+/// when their elements are), conses structurally; structures by type only (their slots may
+/// change), hash tables and arrays by kind only.
+func equalpHash(_ v: Value, _ depth: Int = 4) -> Int {
+    switch v {
+    case .fixnum(let n): return n
+    case .single, .double, .bignum, .ratio:
+        guard let d = v.approximateDouble else { return 0x51ED }
+        if d.isFinite, d.rounded() == d, abs(d) < 0x1p62 { return Int(d) }
+        return mixHash(Int(bitPattern: UInt(d.bitPattern)))
+    case .character(let c): return Int(foldedCharCode(c)) &+ 0x1_0000_0000
+    case .string(let s):
+        let n = s.count
+        var h = UInt(bitPattern: n) &+ 0xE9A1
+        for i in 0..<min(n, 64) { h = (h ^ UInt(bitPattern: foldedCharCode(s[i]) &+ 0x1_0000_0000)) &* 0x100_0000_01B3 }
+        return mixHash(Int(bitPattern: h))
+    case .vector(let x):
+        let n = x.count
+        var h = UInt(bitPattern: n) &+ 0xE9A1
+        if depth > 0 {
+            for e in x.activeItems.prefix(64) { h = (h ^ UInt(bitPattern: equalpHash(e, depth - 1))) &* 0x100_0000_01B3 }
+        }
+        return mixHash(Int(bitPattern: h))
+    case .bytes(let b):
+        let n = b.count
+        var h = UInt(bitPattern: n) &+ 0xE9A1
+        if depth > 0 {
+            for i in 0..<min(n, 64) { h = (h ^ UInt(b.bytes[i])) &* 0x100_0000_01B3 }
+        }
+        return mixHash(Int(bitPattern: h))
+    case .cons(let c):
+        if depth <= 0 { return 0xC025 }
+        return mixHash(equalpHash(c.car, depth - 1) &* 31 &+ equalpHash(c.cdr, depth - 1))
+    case .object(let o):
+        if let s = o as? StructureObject { return addressHash(s.type) }
+        if o is HashTable || o is LispArray { return 5 }
+        return addressHash(o)
+    default: return fastEqlHash(v)
+    }
 }
 
-/// An insertion-ordered hash table: entries live in one array (freed slots are reused
-/// last-freed-first, as SBCL does); an open-addressing index with CPython's perturbed probing maps
-/// hashes to entries.
-public final class HashTable: LispObject {
-    public let test: HashTest
-    var ents: [HashEntry] = []
-    var live: [Bool] = []
-    /// Freed entry slots, reused last-freed-first (as SBCL does, which fixes the iteration order).
-    var free: [Int] = []
-    /// Index: 0 empty, -1 deleted, else entry + 1.
-    var slots: [Int32]
-    var mask: Int
-    var used = 0          // live + deleted index slots
-    public private(set) var count = 0
-    var size: Int
-    var weakness: Value = .null
-
-    init(test: HashTest, size: Int) {
-        self.test = test
-        self.size = max(size, 7)
-        var cap = 16
-        while cap < size * 2 && cap < (1 << 26) { cap <<= 1 }
-        slots = [Int32](repeating: 0, count: cap)
-        mask = cap - 1
-        super.init()
-    }
-
-    public override var typeName: String { "HASH-TABLE" }
-    public override func printUnreadable() -> String {
-        "HASH-TABLE :TEST \(test.name) :COUNT \(count) {\(String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16, uppercase: true))}"
-    }
-
-    /// Number of entry slots (live or freed); entry `i` is live when `live[i]`.
-    var entryCount: Int { ents.count }
-    @inline(__always) func key(at i: Int) -> Value { ents[i].key }
-    @inline(__always) func value(at i: Int) -> Value { ents[i].val }
-
-    @inline(__always) func hashOf(_ k: Value) -> Int {
-        switch test {
-        case .eq, .eql: return fastEqlHash(k)
-        case .equal:
-            switch k {
-            case .string(let s): return stringEqualHash(s)
-            case .cons, .vector: var h = Hasher(); hashEqual(k, &h, 4); return h.finalize()
-            default: return fastEqlHash(k)
-            }
-        case .equalp: var h = Hasher(); hashEqualp(k, &h, 4); return h.finalize()
-        }
-    }
-
-    @inline(__always) func same(_ a: Value, _ b: Value) -> Bool {
-        switch test {
-        case .eq: return eq(a, b)
-        case .eql: return eql(a, b)
-        case .equal: return equal(a, b)
-        case .equalp: return equalp(a, b)
-        }
-    }
-
-    /// The index-slot probe sequence for hash `h` (CPython's): start at `h & mask`, then
-    /// `i = 5i + 1 + perturb` with `perturb` shifted right 5 bits each step, so the high bits of
-    /// the hash take part; once `perturb` is 0 the recurrence visits every slot.
-    @inline(__always) static func nextSlot(_ i: Int, _ perturb: inout UInt, _ mask: Int) -> Int {
-        perturb >>= 5
-        return (i &* 5 &+ 1 &+ Int(bitPattern: perturb)) & mask
-    }
-
-    /// The index slot holding the entry for `k`, or nil.
-    @inline(__always) func findSlot(_ k: Value, _ h: Int) -> Int? {
-        var i = h & mask
-        var perturb = UInt(bitPattern: h)
-        return slots.withUnsafeBufferPointer { sl -> Int? in
-            ents.withUnsafeBufferPointer { en -> Int? in
-                while true {
-                    let s = Int(sl[i])
-                    if s == 0 { return nil }
-                    if s > 0 {
-                        let e = s - 1
-                        if en[e].hash == h && same(en[e].key, k) { return i }
-                    }
-                    i = HashTable.nextSlot(i, &perturb, mask)
-                }
-            }
-        }
-    }
-
-    /// The entry index of `k`, or nil.
-    @inline(__always) func find(_ k: Value, _ h: Int) -> Int? {
-        guard let i = findSlot(k, h) else { return nil }
-        return Int(slots[i]) - 1
-    }
-
-    @inline(__always) public func get(_ k: Value) -> Value? {
-        if count == 0 { return nil }
-        if let e = find(k, hashOf(k)) { return ents[e].val }
-        return nil
-    }
-
-    /// A free (empty or deleted) index slot on the probe sequence of `h`.
-    @inline(__always) func freeSlot(_ h: Int) -> Int {
-        var i = h & mask
-        var perturb = UInt(bitPattern: h)
-        while slots[i] > 0 { i = HashTable.nextSlot(i, &perturb, mask) }
-        return i
-    }
-
-    func rebuildIndex(_ cap: Int) {
-        slots = [Int32](repeating: 0, count: cap)
-        mask = cap - 1
-        used = 0
-        for e in 0..<ents.count where live[e] {
-            slots[freeSlot(ents[e].hash)] = Int32(e + 1)
-            used += 1
-        }
-    }
-
-    public func put(_ k: Value, _ v: Value) {
-        let h = hashOf(k)
-        if count > 0, let e = find(k, h) { ents[e].val = v; return }
-        if (used + 1) * 2 > slots.count {
-            // Live entries at most a quarter of the new index (deleted slots are dropped).
-            var cap = 16
-            while cap < 4 * (count + 1) { cap <<= 1 }
-            rebuildIndex(max(cap, slots.count > 4 * (count + 1) ? slots.count : cap))
-        }
-        let e: Int
-        if let slot = free.popLast() {
-            e = slot
-            ents[e] = HashEntry(key: k, val: v, hash: h); live[e] = true
-        } else {
-            e = ents.count
-            ents.append(HashEntry(key: k, val: v, hash: h)); live.append(true)
-        }
-        let i = freeSlot(h)
-        if slots[i] == 0 { used += 1 }
-        slots[i] = Int32(e + 1)
-        count += 1
-        if count > size { size = count * 3 / 2 + 1 }
-    }
-
-    @discardableResult
-    public func remove(_ k: Value) -> Bool {
-        if count == 0 { return false }
-        guard let i = findSlot(k, hashOf(k)) else { return false }
-        let e = Int(slots[i]) - 1
-        slots[i] = -1
-        live[e] = false
-        ents[e] = HashEntry(key: .null, val: .null, hash: 0)
-        count -= 1
-        free.append(e)
-        return true
-    }
-
-    public func clear() {
-        ents.removeAll(); live.removeAll(); free.removeAll()
-        for i in 0..<slots.count { slots[i] = 0 }
-        used = 0
-        count = 0
-    }
-
-    /// Live entries snapshot (for iteration that may modify the table).
-    public var entries: [(Value, Value)] {
-        var out: [(Value, Value)] = []
-        out.reserveCapacity(count)
-        for i in 0..<ents.count where live[i] { out.append((ents[i].key, ents[i].val)) }
-        return out
-    }
+/// A character code folded so that characters `char-equal` to each other fold alike: ASCII by
+/// arithmetic, others through their lower-case mapping (the same test `equalp` uses).
+@inline(__always) func foldedCharCode(_ c: Unicode.Scalar) -> Int {
+    let v = c.value
+    if v < 128 { return Int(v >= 65 && v <= 90 ? v + 32 : v) }
+    var h = 0
+    for u in String(c).lowercased().unicodeScalars { h = h &* 0x11_0000 &+ Int(u.value) }
+    return h
 }
 
 enum HashTableLibrary {
@@ -342,6 +162,15 @@ enum HashTableLibrary {
         // HashTable is final: an exact class check replaces the runtime's dynamic cast.
         if case .object(let o) = v, type(of: o) == HashTable.self { return unsafeDowncast(o, to: HashTable.self) }
         try rt.typeError(v, "HASH-TABLE")
+    }
+
+    /// The hash table in argument slot `p`, unretained: arguments stay on the value stack (owned
+    /// by the caller) for the whole call, so the builtin needs no retain/release of its own.
+    @inline(__always) static func borrowedTable(_ p: UnsafeMutablePointer<Value>) -> Unmanaged<HashTable>? {
+        if case .object(let o) = p.pointee, type(of: o) == HashTable.self {
+            return Unmanaged.passUnretained(unsafeDowncast(o, to: HashTable.self))
+        }
+        return nil
     }
 
     static func testFrom(_ rt: Runtime, _ v: Value) throws(Unwind) -> HashTest {
@@ -378,8 +207,8 @@ enum HashTableLibrary {
             return .object(h)
         }
         rt.defN("GETHASH", 2, 3, mv: true) { rt, args throws(Unwind) in
-            let h = try table(rt, args[1])
-            if let v = h.get(args[0]) { return rt.values2(v, .t) }
+            guard let h = borrowedTable(args.base + 1) else { try rt.typeError(args[1], "HASH-TABLE") }
+            if let v = h._withUnsafeGuaranteedRef({ $0.get(args[0]) }) { return rt.values2(v, .t) }
             return rt.values2(args.get(2), .null)
         }
         rt.defSetf("GETHASH", 3, 4) { rt, args throws(Unwind) in
@@ -388,8 +217,9 @@ enum HashTableLibrary {
         }
         // (setf gethash) as an updater call (%PUTHASH key table [default] new).
         rt.defN("%PUTHASH", 3, 4, in: rt.world.system) { rt, args throws(Unwind) in
+            guard let h = borrowedTable(args.base + 1) else { try rt.typeError(args[1], "HASH-TABLE") }
             let new = args[args.count - 1]
-            try table(rt, args[1]).put(args[0], new)
+            h._withUnsafeGuaranteedRef { $0.put(args[0], new) }
             return new
         }
         SetfRegistry.updaters[Sym.cl("GETHASH")] = .symbol(rt.world.system.internExternal("%PUTHASH"))
@@ -401,7 +231,7 @@ enum HashTableLibrary {
             var i = 0
             // Iterate the entry arrays directly; removals leave tombstones, so indices stay valid.
             while i < h.entryCount {
-                if h.live[i] { _ = try rt.funcall(fn, h.key(at: i), h.value(at: i)) }
+                if h.isLive(i) { _ = try rt.funcall(fn, h.key(at: i), h.value(at: i)) }
                 i += 1
             }
             return .null
@@ -425,7 +255,7 @@ enum HashTableLibrary {
                 while i < h.entryCount {
                     let j = i
                     i += 1
-                    if h.live[j] { return try rt.values([.t, h.key(at: j), h.value(at: j)]) }
+                    if h.isLive(j) { return try rt.values([.t, h.key(at: j), h.value(at: j)]) }
                 }
                 return rt.values2(.null, .null)
             }, min: 0, max: 0, mv: true))

@@ -54,18 +54,7 @@ enum PrintBuiltins {
             if s.column != 0 { s.writeChar("\n"); return .t }
             return .null
         }
-        rt.defN("WRITE-CHAR", 1, 2) { rt, args throws(Unwind) in
-            try outStream(rt, args.get(1)).writeChar(try rt.character(args[0]))
-            return args[0]
-        }
-        rt.defN("WRITE-STRING", 1, -1) { rt, args throws(Unwind) in
-            try writeStringRange(rt, args, newline: false)
-            return args[0]
-        }
-        rt.defN("WRITE-LINE", 1, -1) { rt, args throws(Unwind) in
-            try writeStringRange(rt, args, newline: true)
-            return args[0]
-        }
+        // WRITE-CHAR, WRITE-STRING and WRITE-LINE: StringWriting.swift.
         rt.defN("WRITE", 1, -1) { rt, args throws(Unwind) in
             let out = try rt.withPrintKeywords(args, from: 1, fname: "WRITE") { () throws(Unwind) -> String in
                 let p = Printer(rt: rt)
@@ -158,24 +147,6 @@ enum PrintBuiltins {
             default: try rt.typeError(args[1], "(OR STRING FUNCTION)")
             }
         }
-    }
-
-    static func writeStringRange(_ rt: Runtime, _ args: Args, newline: Bool) throws(Unwind) {
-        let s = try rt.lispString(args[0])
-        let stream = try outStream(rt, args.get(1))
-        if args.count <= 2 {
-            // The common case, with no :start/:end: straight into the stream.
-            stream.writeLispString(s, 0, s.count)
-            if newline { stream.writeChar("\n") }
-            return
-        }
-        let kw = try rt.keywordArgs(args, from: min(2, args.count), allowed: ["START", "END"], fname: newline ? "WRITE-LINE" : "WRITE-STRING")
-        let start = try kw["START"].map { (v: Value) throws(Unwind) -> Int in try rt.index(v) } ?? 0
-        let end = try kw["END"].flatMap { (v: Value) throws(Unwind) -> Int? in v.isNil ? nil : try rt.index(v) } ?? s.count
-        if start > end || end > s.count { try rt.signalError(rt.simpleError("bad bounding indices \(start) \(end) for string of length \(s.count)")) }
-        var text = String.UnicodeScalarView()
-        for i in start..<end { text.append(s[i]) }
-        stream.writeString(String(text) + (newline ? "\n" : ""))
     }
 }
 

@@ -28,17 +28,18 @@ enum StringSeqFast {
             if (args.count - from) & 1 != 0 { return nil }
             var seen = 0
             while i < args.count {
-                guard case .symbol(let k) = args[i] else { return nil }
-                let v = args[i + 1]
+                // Keywords are compared by identity, without taking a reference to the symbol.
+                guard let k = Keys.symbolID(args.base + i) else { return nil }
+                let v = args.base + i + 1
                 i += 2
                 let bit: Int
-                if k === kFromEnd { bit = 1; fromEnd = v.isTrue }
-                else if !two && k === kStart { bit = 2; guard let n = Keys.index(v) else { return nil }; start = n }
-                else if !two && k === kEnd { bit = 4; guard let n = Keys.bound(v) else { return nil }; end = n }
-                else if two && k === kStart1 { bit = 8; guard let n = Keys.index(v) else { return nil }; start1 = n }
-                else if two && k === kEnd1 { bit = 16; guard let n = Keys.bound(v) else { return nil }; end1 = n }
-                else if two && k === kStart2 { bit = 32; guard let n = Keys.index(v) else { return nil }; start2 = n }
-                else if two && k === kEnd2 { bit = 64; guard let n = Keys.bound(v) else { return nil }; end2 = n }
+                if !two && k == ObjectIdentifier(kStart) { bit = 2; guard let n = Keys.index(v) else { return nil }; start = n }
+                else if !two && k == ObjectIdentifier(kEnd) { bit = 4; guard let n = Keys.bound(v) else { return nil }; end = n }
+                else if two && k == ObjectIdentifier(kStart2) { bit = 32; guard let n = Keys.index(v) else { return nil }; start2 = n }
+                else if two && k == ObjectIdentifier(kEnd2) { bit = 64; guard let n = Keys.bound(v) else { return nil }; end2 = n }
+                else if k == ObjectIdentifier(kFromEnd) { bit = 1; fromEnd = v.pointee.isTrue }
+                else if two && k == ObjectIdentifier(kStart1) { bit = 8; guard let n = Keys.index(v) else { return nil }; start1 = n }
+                else if two && k == ObjectIdentifier(kEnd1) { bit = 16; guard let n = Keys.bound(v) else { return nil }; end1 = n }
                 else { return nil }
                 // A repeated keyword: the first occurrence wins, which the general parser handles.
                 if seen & bit != 0 { return nil }
@@ -46,14 +47,19 @@ enum StringSeqFast {
             }
         }
 
-        @inline(__always) static func index(_ v: Value) -> Int? {
-            if case .fixnum(let n) = v, n >= 0 { return n }
+        /// The identity of the symbol in argument slot `p`, or nil when it holds no symbol.
+        @inline(__always) static func symbolID(_ p: UnsafeMutablePointer<Value>) -> ObjectIdentifier? {
+            if case .symbol(let k) = p.pointee { return ObjectIdentifier(k) }
+            return nil
+        }
+        @inline(__always) static func index(_ p: UnsafeMutablePointer<Value>) -> Int? {
+            if case .fixnum(let n) = p.pointee, n >= 0 { return n }
             return nil
         }
         /// An :end value: NIL means the length (returned as -1).
-        @inline(__always) static func bound(_ v: Value) -> Int? {
-            if v.isNil { return -1 }
-            return index(v)
+        @inline(__always) static func bound(_ p: UnsafeMutablePointer<Value>) -> Int? {
+            if case .null = p.pointee { return -1 }
+            return index(p)
         }
     }
 
@@ -70,11 +76,13 @@ enum StringSeqFast {
         guard let k = Keys(args, from: 2, two: true),
               let e1 = range(k.start1, k.end1, pat.count),
               let e2 = range(k.start2, k.end2, text.count) else { return nil }
-        let r = withCodes(pat) { p in
-            withCodes(text) { t in
-                searchCodes(p, k.start1, e1, t, k.start2, e2, fromEnd: k.fromEnd)
-            }
-        }
+        // One specialisation per storage pair, so the scan loops do not test the storage kind
+        // per character.
+        let r: Int? = withCodes(pat,
+            { p in withCodes(text, { t in searchCodes(p, k.start1, e1, t, k.start2, e2, fromEnd: k.fromEnd) },
+                                   { t in searchCodes(p, k.start1, e1, t, k.start2, e2, fromEnd: k.fromEnd) }) },
+            { p in withCodes(text, { t in searchCodes(p, k.start1, e1, t, k.start2, e2, fromEnd: k.fromEnd) },
+                                   { t in searchCodes(p, k.start1, e1, t, k.start2, e2, fromEnd: k.fromEnd) }) })
         return r.map { .fixnum($0) } ?? .null
     }
 
@@ -82,50 +90,59 @@ enum StringSeqFast {
     static func position(_ args: Args, _ ch: Unicode.Scalar, _ text: LispString) -> Int?? {
         guard let k = Keys(args, from: 2, two: false), let e = range(k.start, k.end, text.count) else { return nil }
         let c = ch.value
-        return .some(withCodes(text) { t -> Int? in
-            if k.fromEnd {
-                var i = e - 1
-                while i >= k.start { if t.code(i) == c { return i }; i -= 1 }
-            } else {
-                var i = k.start
-                while i < e { if t.code(i) == c { return i }; i += 1 }
-            }
-            return nil
-        })
+        return .some(withCodes(text, { t in positionIn(t, c, k.start, e, fromEnd: k.fromEnd) },
+                                     { t in positionIn(t, c, k.start, e, fromEnd: k.fromEnd) }))
     }
 
     /// (count char string ...).
     static func count(_ args: Args, _ ch: Unicode.Scalar, _ text: LispString) -> Int? {
         guard let k = Keys(args, from: 2, two: false), let e = range(k.start, k.end, text.count) else { return nil }
         let c = ch.value
-        return withCodes(text) { t -> Int in
-            var n = 0
-            for i in k.start..<e where t.code(i) == c { n += 1 }
-            return n
-        }
+        return withCodes(text, { t in countIn(t, c, k.start, e) }, { t in countIn(t, c, k.start, e) })
     }
 
     // MARK: scanning
 
-    /// Run `body` over the string's storage as code points (bytes or scalars, unboxed).
-    @inline(__always) static func withCodes<R>(_ s: LispString, _ body: (CodeBuffer) -> R) -> R {
+    /// Run `bytes` or `scalars` over the string's storage as code points, whichever it has.
+    @inline(__always) static func withCodes<R>(_ s: LispString, _ bytes: (ByteCodes) -> R, _ scalars: (ScalarCodes) -> R) -> R {
         if s.isBase {
-            return s.bytes.withUnsafeBufferPointer { body(CodeBuffer(bytes: $0.baseAddress, scalars: nil)) }
+            return s.bytes.withUnsafeBufferPointer { b in
+                b.baseAddress.map { bytes(ByteCodes(p: $0)) } ?? bytes(ByteCodes(p: ByteCodes.empty))
+            }
         }
-        return s.scalars.withUnsafeBufferPointer { body(CodeBuffer(bytes: nil, scalars: $0.baseAddress)) }
+        return s.scalars.withUnsafeBufferPointer { b in
+            b.baseAddress.map { scalars(ScalarCodes(p: $0)) } ?? scalars(ScalarCodes(p: ScalarCodes.empty))
+        }
+    }
+
+    @inline(__always) static func positionIn<T: CodeSeq>(_ t: T, _ c: UInt32, _ start: Int, _ e: Int, fromEnd: Bool) -> Int? {
+        if fromEnd {
+            var i = e - 1
+            while i >= start { if t[i] == c { return i }; i -= 1 }
+        } else {
+            var i = start
+            while i < e { if t[i] == c { return i }; i += 1 }
+        }
+        return nil
+    }
+
+    @inline(__always) static func countIn<T: CodeSeq>(_ t: T, _ c: UInt32, _ start: Int, _ e: Int) -> Int {
+        var n = 0
+        for i in start..<e where t[i] == c { n += 1 }
+        return n
     }
 
     /// Naive search (first-character filter, then compare): patterns in practice are short.
-    static func searchCodes(_ p: CodeBuffer, _ p0: Int, _ p1: Int, _ t: CodeBuffer, _ t0: Int, _ t1: Int,
-                            fromEnd: Bool) -> Int? {
+    static func searchCodes<P: CodeSeq, T: CodeSeq>(_ p: P, _ p0: Int, _ p1: Int, _ t: T, _ t0: Int, _ t1: Int,
+                                                    fromEnd: Bool) -> Int? {
         let m = p1 - p0
         if m == 0 { return fromEnd ? t1 : t0 }
         if t1 - t0 < m { return nil }
-        let first = p.code(p0)
+        let first = p[p0]
         @inline(__always) func matchAt(_ i: Int) -> Bool {
-            if t.code(i) != first { return false }
+            if t[i] != first { return false }
             var j = 1
-            while j < m && t.code(i + j) == p.code(p0 + j) { j += 1 }
+            while j < m && t[i + j] == p[p0 + j] { j += 1 }
             return j == m
         }
         if fromEnd {
@@ -140,12 +157,19 @@ enum StringSeqFast {
     }
 }
 
-/// A string's storage seen as code points: exactly one of the two pointers is set.
-struct CodeBuffer {
-    let bytes: UnsafePointer<UInt8>?
-    let scalars: UnsafePointer<Unicode.Scalar>?
-    @inline(__always) func code(_ i: Int) -> UInt32 {
-        if let b = bytes { return UInt32(b[i]) }
-        return scalars.unsafelyUnwrapped[i].value
-    }
+/// A string's storage seen as code points, one conformance per storage kind.
+protocol CodeSeq {
+    subscript(_ i: Int) -> UInt32 { get }
+}
+struct ByteCodes: CodeSeq {
+    let p: UnsafePointer<UInt8>
+    /// Stands in for the storage of an empty string (never read).
+    nonisolated(unsafe) static let empty = UnsafePointer(UnsafeMutablePointer<UInt8>.allocate(capacity: 1))
+    @inline(__always) subscript(_ i: Int) -> UInt32 { UInt32(p[i]) }
+}
+struct ScalarCodes: CodeSeq {
+    let p: UnsafePointer<Unicode.Scalar>
+    /// Stands in for the storage of an empty string (never read).
+    nonisolated(unsafe) static let empty = UnsafePointer(UnsafeMutablePointer<Unicode.Scalar>.allocate(capacity: 1))
+    @inline(__always) subscript(_ i: Int) -> UInt32 { p[i].value }
 }

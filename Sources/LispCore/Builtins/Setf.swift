@@ -152,6 +152,13 @@ extension CoreMacros {
             if did && !eq(exp, place) { return try setOne(rt, exp, value, env) }
             return list(cl("SETQ"), Value(s), value)
         }
+        // A place written by a short-form defsetf function: call it on the place's argument
+        // forms and the value directly. Function arguments are evaluated left to right, so this
+        // is the order the temporaries would give, without binding them.
+        if case .cons(let c) = place, let op = c.car.asSymbol, SetfRegistry.expanders[op] == nil,
+           let upd = SetfRegistry.updaters[op], let us = upd.asSymbol, us.macro == nil {
+            return .cons(upd, listFrom(c.cdr.listArray + [value]))
+        }
         let e = try setfExpansion(rt, place, env)
         if let call = e.setfFunctionCall {
             return .cons(sys("%SETF-CALL"), .cons(call.accessor, listFrom(call.args + [value])))

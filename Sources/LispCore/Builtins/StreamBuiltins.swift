@@ -27,6 +27,7 @@ enum StreamBuiltins {
     }
 
     static func register(_ rt: Runtime) {
+        StringWriting.register(rt)
         rt.defN("MAKE-STRING-OUTPUT-STREAM", 0, -1) { _, _ throws(Unwind) in .object(StringOutputStream()) }
         rt.def1("GET-OUTPUT-STREAM-STRING") { rt, s throws(Unwind) in
             guard case .object(let o) = s, let so = o as? StringOutputStream else { try rt.typeError(s, "STRING-OUTPUT-STREAM") }

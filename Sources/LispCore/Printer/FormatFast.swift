@@ -8,8 +8,10 @@
 /// and the caller then falls back to the general interpreter, which produces the output or the
 /// error.
 struct FastFormat {
+    /// One step. Trivial (no reference-counted payload), so running the op list retains nothing.
     enum Op {
-        case text([Unicode.Scalar])
+        /// Literal text: `count` characters of `pool` from `start`.
+        case text(start: Int, count: Int)
         /// `~A` with no parameters or modifiers.
         case aesthetic
         /// `~mincol,'padD` and friends (no `:` grouping); `plus` is the `@` modifier.
@@ -19,17 +21,26 @@ struct FastFormat {
     }
 
     let ops: [Op]
+    /// The literal text of all `.text` ops, concatenated.
+    let pool: [Unicode.Scalar]
     /// How many arguments one run consumes.
     let argCount: Int
+    /// Output characters that do not depend on the arguments (a first capacity estimate).
+    let fixedCount: Int
 
     /// The fast form of a parsed control string, or nil when it uses anything else.
     static func compile(_ nodes: [FNode]) -> FastFormat? {
         var ops: [Op] = []
+        var pool: [Unicode.Scalar] = []
         var argCount = 0
+        var fixed = 0
         for node in nodes {
             switch node {
             case .text(let s):
-                ops.append(.text(Array(s.unicodeScalars)))
+                let start = pool.count
+                pool.append(contentsOf: s.unicodeScalars)
+                ops.append(.text(start: start, count: pool.count - start))
+                fixed += pool.count - start
             case .dir(let d):
                 switch d.ch {
                 case "A":
@@ -68,12 +79,13 @@ struct FastFormat {
                         }
                     }
                     ops.append(.repeated(d.ch == "%" ? "\n" : "~", n))
+                    fixed += n
                 default:
                     return nil
                 }
             }
         }
-        return FastFormat(ops: ops, argCount: argCount)
+        return FastFormat(ops: ops, pool: pool, argCount: argCount, fixedCount: fixed)
     }
 
     /// Run over `args[from...]`; nil (having done nothing) when the general interpreter must
@@ -81,28 +93,32 @@ struct FastFormat {
     func run(_ rt: Runtime, _ args: Args, from: Int) throws(Unwind) -> [Unicode.Scalar]? {
         guard args.count - from >= argCount else { return nil }
         // Validate before any output: printing an argument can run user code (print-object).
+        // The same pass sizes the output, so it is allocated once.
         var a = from
-        var plainFixnums = true
+        var size = fixedCount
         for op in ops {
             switch op {
-            case .aesthetic: a += 1
-            case .integer:
+            case .aesthetic:
+                switch args[a] {
+                case .string(let s): size += s.count
+                case .character: size += 1
+                default: size += 20
+                }
+                a += 1
+            case .integer(_, let mincol, _, _):
                 guard case .fixnum = args[a] else { return nil }
+                size += max(mincol, 21)
                 a += 1
             default: break
             }
         }
-        // ~A of a fixnum honours *print-base* / *print-radix*; the digit loop below is for base 10.
-        if case .fixnum(let b)? = Sym.printBase.value, b != 10 { plainFixnums = false }
-        if Sym.printRadix.value?.isTrue ?? false { plainFixnums = false }
-
         var out: [Unicode.Scalar] = []
-        out.reserveCapacity(32)
+        out.reserveCapacity(size)
         a = from
         for op in ops {
             switch op {
-            case .text(let t):
-                out.append(contentsOf: t)
+            case .text(let start, let count):
+                pool.withUnsafeBufferPointer { p in out.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<(start + count)])) }
             case .repeated(let c, let n):
                 for _ in 0..<n { out.append(c) }
             case .integer(let base, let mincol, let pad, let plus):
@@ -115,7 +131,7 @@ struct FastFormat {
                 switch v {
                 case .string(let s): FastFormat.appendString(&out, s)
                 case .character(let c): out.append(c)
-                case .fixnum(let n) where plainFixnums:
+                case .fixnum(let n) where FastFormat.plainFixnumPrinting:
                     FastFormat.appendInteger(&out, n, base: 10, mincol: 0, pad: " ", plus: false)
                 default:
                     let p = Printer(rt: rt, escape: false)
@@ -125,6 +141,14 @@ struct FastFormat {
             }
         }
         return out
+    }
+
+    /// Whether `~A` of a fixnum prints plain decimal digits: `*print-base*` 10 and no
+    /// `*print-radix*` (otherwise the printer handles it).
+    static var plainFixnumPrinting: Bool {
+        if case .fixnum(let b)? = Sym.printBase.value, b != 10 { return false }
+        if Sym.printRadix.value?.isTrue ?? false { return false }
+        return true
     }
 
     /// The active characters of `s`.

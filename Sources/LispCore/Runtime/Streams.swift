@@ -62,68 +62,118 @@ open class LispStream: LispObject {
 }
 
 /// `make-string-output-stream` / `with-output-to-string`.
+///
+/// Characters accumulate in a malloc'd buffer of scalars owned by the stream: appending is a
+/// capacity check and a store, with none of a Swift array's uniqueness checks or retains, which
+/// matters because string streams are written one short string or character at a time.
 public final class StringOutputStream: LispStream {
-    /// Characters written so far (an array: appending a scalar is cheap, unlike a String).
-    public var scalars: [Unicode.Scalar] = []
+    private var buf: UnsafeMutablePointer<Unicode.Scalar>
+    private var cap: Int
+    /// Number of characters written since creation or the last `take`.
+    public private(set) var count = 0
     /// When writing into a string with a fill pointer (`with-output-to-string (s str)`).
     public var target: LispString?
-    public override init() {}
-    public init(target: LispString) { self.target = target }
+
+    public override init() {
+        cap = 64
+        buf = StringOutputStream.allocate(cap)
+    }
+    public init(target: LispString) {
+        self.target = target
+        cap = 0
+        buf = StringOutputStream.allocate(0)
+    }
+    deinit { free(buf) }
+
     public override var isOutput: Bool { true }
     public override var typeName: String { "STRING-OUTPUT-STREAM" }
     public override var typePackage: String { "SYSTEM" }
     public override var supertypeNames: [String] { ["STRING-STREAM", "STREAM"] }
 
+    private static func allocate(_ n: Int) -> UnsafeMutablePointer<Unicode.Scalar> {
+        guard let p = malloc(max(n, 1) * MemoryLayout<Unicode.Scalar>.stride) else { fatalError("string stream: out of memory") }
+        return p.bindMemory(to: Unicode.Scalar.self, capacity: max(n, 1))
+    }
+    /// Room for `n` more characters (geometric growth; `Unicode.Scalar` is trivial, so realloc).
+    @inline(__always) private func reserve(_ n: Int) {
+        if count + n > cap { grow(count + n) }
+    }
+    @inline(never) private func grow(_ need: Int) {
+        var c = max(cap, 16)
+        while c < need { c *= 2 }
+        guard let p = realloc(buf, c * MemoryLayout<Unicode.Scalar>.stride) else { fatalError("string stream: out of memory") }
+        buf = p.bindMemory(to: Unicode.Scalar.self, capacity: c)
+        cap = c
+    }
+
     public override func writeChar(_ c: Unicode.Scalar) {
-        if target == nil { scalars.append(c) } else { target.unsafelyUnwrapped.append(c) }
+        if let t = target { t.append(c) } else {
+            reserve(1)
+            buf[count] = c
+            count += 1
+        }
         if c == "\n" { storedColumn = 0 } else { storedColumn += 1 }
     }
     public override func writeString(_ s: String) {
-        if let t = target { t.append(contentsOf: s) } else { scalars.append(contentsOf: s.unicodeScalars) }
+        if let t = target { t.append(contentsOf: s) } else {
+            for c in s.unicodeScalars { reserve(1); buf[count] = c; count += 1 }
+        }
         advanceColumn(s)
     }
     public override func writeLispString(_ s: LispString, _ start: Int, _ end: Int) {
         guard target == nil else { super.writeLispString(s, start, end); return }
+        let n = end - start
+        if n <= 0 { return }
+        reserve(n)
+        let dst = buf + count
         var col = storedColumn
         // Read the source through a buffer pointer: indexing `s.bytes` per character would
         // re-fetch (and retain) the array on every iteration.
         if s.isBase {
             s.bytes.withUnsafeBufferPointer { src in
-                for i in start..<end {
-                    let b = src[i]
-                    scalars.append(Unicode.Scalar(b))
+                for i in 0..<n {
+                    let b = src[start + i]
+                    dst[i] = Unicode.Scalar(b)
                     col = b == 10 ? 0 : col + 1
                 }
             }
         } else {
             s.scalars.withUnsafeBufferPointer { src in
-                for i in start..<end {
-                    let c = src[i]
-                    scalars.append(c)
+                for i in 0..<n {
+                    let c = src[start + i]
+                    dst[i] = c
                     col = c == "\n" ? 0 : col + 1
                 }
             }
         }
+        count += n
         storedColumn = col
     }
     /// Append characters built elsewhere (FORMAT's fast path); only for streams without `target`.
     public func writeScalars(_ s: [Unicode.Scalar]) {
-        scalars.append(contentsOf: s)
-        if let nl = s.lastIndex(of: "\n") { storedColumn = s.count - nl - 1 } else { storedColumn += s.count }
+        let n = s.count
+        reserve(n)
+        s.withUnsafeBufferPointer { src in
+            if let b = src.baseAddress { (buf + count).update(from: b, count: n) }
+        }
+        count += n
+        if let nl = s.lastIndex(of: "\n") { storedColumn = n - nl - 1 } else { storedColumn += n }
     }
-    public var contents: String { String(String.UnicodeScalarView(scalars)) }
-    public override func filePosition() -> Int? { target?.count ?? scalars.count }
+    /// The characters written so far.
+    public var activeScalars: UnsafeBufferPointer<Unicode.Scalar> { UnsafeBufferPointer(start: buf, count: count) }
+    public var contents: String { String(String.UnicodeScalarView(activeScalars)) }
+    public override func filePosition() -> Int? { target?.count ?? count }
     /// `get-output-stream-string`: return and clear.
     public func take() -> String {
         let s = contents
-        scalars.removeAll()
+        count = 0
         storedColumn = 0
         return s
     }
     /// `get-output-stream-string` as a Lisp string, without going through a Swift String.
     public func takeLispString() -> LispString {
-        let s = LispString(scalars: scalars)
-        scalars = []
+        let s = LispString(scalars: Array(activeScalars))
+        count = 0
         storedColumn = 0
         return s
     }
