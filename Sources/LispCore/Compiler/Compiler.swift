@@ -245,7 +245,7 @@ public final class Compiler {
                     let expansion = try rt.funcall(m, form, .object(EnvironmentObject(env)))
                     return try compile(expansion, env, fs, mv: mv)
                 }
-                if let inl = inliners[ObjectIdentifier(op)], op.package === rt.world.cl {
+                if let inl = inliners[ObjectIdentifier(op)], op.package === rt.world.cl || op.package === rt.world.system {
                     let operands = try compileOperands(c.cdr, env, fs)
                     if let code = inl.expand(self, operands, mv) { return code }
                     return globalCall(op, operands.map { Op(operandCode($0)) }, mv: mv)

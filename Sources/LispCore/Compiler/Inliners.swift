@@ -92,6 +92,18 @@ extension Compiler {
                 return { (rt: Runtime, fp: Frame) throws(Unwind) -> Bool in try !t(rt, fp) }
             }
         }
+        binary("WRITE-CHAR", WriteCharInline.self)
+        binary("WRITE-STRING", WriteStringInline.self)
+        // Three-argument hash-table access: (gethash key table default) and the (setf gethash)
+        // updater (sys::%puthash key table value).
+        let twoArgGethash = inliners[ObjectIdentifier(Symbol.cl("GETHASH"))]!
+        add("GETHASH") { c, args, mv in
+            if args.count == 3 { return c.gethashWithDefault(args) }
+            return twoArgGethash.expand(c, args, mv)
+        }
+        inliners[ObjectIdentifier(World.shared.system.internExternal("%PUTHASH"))] = InlinerEntry { c, args, mv in
+            args.count == 3 ? c.single(c.puthash(args), mv: mv) : nil
+        }
         add("LIST") { c, args, mv in
             switch args.count {
             case 1: return c.unaryCode(List1Inline.self, args[0], mv)
@@ -452,6 +464,9 @@ private let symGethash = Symbol.cl("GETHASH")
 private let symSchar = Symbol.cl("SCHAR")
 private let symAref = Symbol.cl("AREF")
 private let symSvref = Symbol.cl("SVREF")
+private let symWriteChar = Symbol.cl("WRITE-CHAR")
+private let symWriteString = Symbol.cl("WRITE-STRING")
+private let symPuthash = World.shared.system.internExternal("%PUTHASH")
 
 enum AddInline: BinaryInline {
     static var fixnumFast: Bool { true }
@@ -715,6 +730,60 @@ enum SvrefInline: BinaryInline {
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
         if case .vector(let v) = x, v.isSimple, case .fixnum(let i) = y, i >= 0, i < v.items.count { return v.items[i] }
         return try rt.callBuiltin(symSvref, x, y)
+    }
+}
+
+/// `(write-char char stream)` to a string output stream: the character is appended without a
+/// call (any other stream or designator goes to the builtin).
+enum WriteCharInline: BinaryInline {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
+        if case .character(let c) = x, case .object(let o) = y, type(of: o) == StringOutputStream.self {
+            unsafeDowncast(o, to: StringOutputStream.self).writeChar(c)
+            return x
+        }
+        return try rt.callBuiltin(symWriteChar, x, y)
+    }
+}
+/// `(write-string string stream)` to a string output stream (see `WriteCharInline`).
+enum WriteStringInline: BinaryInline {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
+        if case .string(let s) = x, case .object(let o) = y, type(of: o) == StringOutputStream.self {
+            unsafeDowncast(o, to: StringOutputStream.self).writeLispString(s, 0, s.count)
+            return x
+        }
+        return try rt.callBuiltin(symWriteString, x, y)
+    }
+}
+
+extension Compiler {
+    /// `(gethash key table default)`: both values without a call when `table` is a hash table.
+    func gethashWithDefault(_ args: [Operand]) -> Code {
+        let k = operandCode(args[0]), h = operandCode(args[1]), d = operandCode(args[2])
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+            let key = try k(rt, fp)
+            let table = try h(rt, fp)
+            let def = try d(rt, fp)
+            if case .object(let o) = table, type(of: o) == HashTable.self {
+                if let v = unsafeDowncast(o, to: HashTable.self).get(key) { return rt.values2(v, .t) }
+                return rt.values2(def, .null)
+            }
+            return try rt.callBuiltin(symGethash, key, table, def)
+        }
+    }
+
+    /// `(sys::%puthash key table value)`, what `(setf (gethash key table) value)` becomes.
+    func puthash(_ args: [Operand]) -> Code {
+        let k = operandCode(args[0]), h = operandCode(args[1]), v = operandCode(args[2])
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+            let key = try k(rt, fp)
+            let table = try h(rt, fp)
+            let value = try v(rt, fp)
+            if case .object(let o) = table, type(of: o) == HashTable.self {
+                unsafeDowncast(o, to: HashTable.self).put(key, value)
+                return value
+            }
+            return try rt.callBuiltin(symPuthash, key, table, value)
+        }
     }
 }
 

@@ -64,6 +64,16 @@ public final class LispFunction {
     /// Required-parameter count when that is the whole lambda list, else -1 (full binding).
     let simpleArity: Int
     let hasCaptures: Bool
+    /// For natives, the Swift function and arity limits, duplicated out of `kind`: matching
+    /// `case .nativeN(let f, ...)` copies (retains) the closure on every call, a stored field
+    /// does not.
+    let nativeN: NativeN
+    let native1: Native1
+    let native2: Native2
+    let minArgs: Int
+    let maxArgs: Int
+    /// The native sets `rt.nvals` itself.
+    let nativeMV: Bool
 
     public init(name: Value, kind: Kind) {
         self.name = name
@@ -83,6 +93,16 @@ public final class LispFunction {
             simpleArity = -1
             hasCaptures = false
         }
+        var n: NativeN = { _, _ in .null }, n1: Native1 = { _, _ in .null }, n2: Native2 = { _, _, _ in .null }
+        var lo = 0, hi = -1, mv = false
+        switch kind {
+        case .nativeN(let f, let min, let max, let m): n = f; lo = min; hi = max; mv = m
+        case .native1(let f): n1 = f
+        case .native2(let f): n2 = f
+        default: break
+        }
+        nativeN = n; native1 = n1; native2 = n2
+        minArgs = lo; maxArgs = hi; nativeMV = mv
     }
 
     /// Whether this function may return a number of values other than one.
@@ -119,22 +139,22 @@ public final class LispFunction {
     public func call(_ rt: Runtime, _ base: Frame, _ argc: Int) throws(Unwind) -> Value {
         if lambda != nil { return try invokeLambda(rt, base, argc) }
         switch kind {
-        case .nativeN(let f, let min, let max, let mv):
-            if argc < min || (max >= 0 && argc > max) { try rt.wrongArgCount(self, argc) }
+        case .nativeN:
+            if argc < minArgs || (maxArgs >= 0 && argc > maxArgs) { try rt.wrongArgCount(self, argc) }
             let saved = rt.sp
             rt.sp = base + argc
             defer { rt.sp = saved }
-            let r = try f(rt, Args(base: base, count: argc))
-            if !mv { rt.nvals = 1 }
+            let r = try nativeN(rt, Args(base: base, count: argc))
+            if !nativeMV { rt.nvals = 1 }
             return r
-        case .native1(let f):
+        case .native1:
             if argc != 1 { try rt.wrongArgCount(self, argc) }
             rt.nvals = 1
-            return try f(rt, base[0])
-        case .native2(let f):
+            return try native1(rt, base[0])
+        case .native2:
             if argc != 2 { try rt.wrongArgCount(self, argc) }
             rt.nvals = 1
-            return try f(rt, base[0], base[1])
+            return try native2(rt, base[0], base[1])
         case .native0(let f):
             if argc != 0 { try rt.wrongArgCount(self, argc) }
             rt.nvals = 1
