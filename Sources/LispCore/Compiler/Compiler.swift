@@ -341,6 +341,26 @@ public final class Compiler {
                 (base + 3).store(consume z)
                 return try cell.callGuaranteed(rt, base, 4)
             }
+        case 5, 6:
+            // Calls with two keyword pairs (the COMM functions' usual shape). The closures are
+            // captured lets: iterating an array of them would retain each one per call.
+            let a0 = args[0].run, a1 = args[1].run, a2 = args[2].run, a3 = args[3].run, a4 = args[4].run
+            let a5 = args.count == 6 ? args[5].run : a4
+            let n = args.count
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+                let base = rt.sp
+                if base + n >= rt.stackLimit { try rt.stackExhausted() }
+                // Each argument is parked above the caller's frame before the next is computed.
+                (base + 0).store(try a0(rt, fp)); rt.sp = base + 1
+                (base + 1).store(try a1(rt, fp)); rt.sp = base + 2
+                (base + 2).store(try a2(rt, fp)); rt.sp = base + 3
+                (base + 3).store(try a3(rt, fp)); rt.sp = base + 4
+                (base + 4).store(try a4(rt, fp))
+                if n == 6 { rt.sp = base + 5; (base + 5).store(try a5(rt, fp)) }
+                rt.sp = base
+                guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
+                return try cell.callGuaranteed(rt, base, n)
+            }
         default:
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let base = rt.sp
