@@ -44,10 +44,14 @@ public final class Driver {
     private var events = [epoll_event](repeating: epoll_event(), count: 64)
 
     /// Engine closures for Lisp callbacks, shared by all states (CallbackCache.swift).
-    var sharedBufferCallbacks = SharedCallbackTable<(AsyncIOState, MutableByteStorage, Int) -> Void>()
-    var sharedStateOnlyCallbacks = SharedCallbackTable<(AsyncIOState, MutableByteStorage, Int) -> Void>()
+    var sharedBufferCallbacks = SharedCallbackTable()
+    var sharedStateOnlyCallbacks = SharedCallbackTable()
 
     nonisolated(unsafe) public static var shared: Driver?
+    /// Every driver ever installed, kept alive for the life of the process: engine closures
+    /// hold their driver `unowned(unsafe)` (no reference counting per callback), which is
+    /// sound only because a driver is never deallocated (tests install several runtimes).
+    nonisolated(unsafe) static var everInstalled: [Driver] = []
 
     init(rt: Runtime) {
         self.rt = rt
