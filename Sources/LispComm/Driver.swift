@@ -24,9 +24,18 @@ public final class Driver {
     var pendingQuit: Int32?
 
     // Callback error handling (see runCallback).
+    /// The callback running now. Both references are unowned(unsafe): the entry lives only
+    /// while the callback runs, and its caller holds the collection and the object for that
+    /// time, so pushing and popping it costs no reference counting.
     struct CallbackContext {
-        let collection: LispCollection
-        let object: Value
+        unowned(unsafe) let collection: LispCollection
+        unowned(unsafe) let objectRef: LispObject?
+        init(collection: LispCollection, object: Value) {
+            self.collection = collection
+            if case .object(let o) = object { objectRef = o } else { objectRef = nil }
+        }
+        /// The state, handle or collection the callback is for (NIL when none).
+        var object: Value { objectRef.map { .object($0) } ?? .null }
     }
     var contexts: [CallbackContext] = []
     let abandonTag: Value = .object(LispObject())
