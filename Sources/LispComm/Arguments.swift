@@ -120,8 +120,10 @@ struct KeyArgs {
     /// with that set; by name otherwise.
     struct Key {
         let index: Int
-        let name: String
+        /// StaticString: copying a Key (from a static let, per call) costs no reference counting.
+        let staticName: StaticString
         let setID: ObjectIdentifier
+        var name: String { staticName.description }
     }
 
     @inline(__always)
@@ -272,9 +274,9 @@ final class KeySet {
     }
 
     /// The key for `name`, which must be one of `names` (checked once, when the key is made).
-    func key(_ name: String) -> KeyArgs.Key {
-        guard let i = names.firstIndex(of: name) else { preconditionFailure("\(name) is not in this KeySet") }
-        return KeyArgs.Key(index: i, name: name, setID: ObjectIdentifier(self))
+    func key(_ name: StaticString) -> KeyArgs.Key {
+        guard let i = names.firstIndex(of: name.description) else { preconditionFailure("\(name) is not in this KeySet") }
+        return KeyArgs.Key(index: i, staticName: name, setID: ObjectIdentifier(self))
     }
 
     /// Index of `name`. Lengths are compared first: String's == is quick for equal small
