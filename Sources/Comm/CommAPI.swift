@@ -78,5 +78,7 @@
 ///   state's running callback returns. Closing drops callbacks, then user-info and the bridge
 ///   object (after a pending close-callback), breaking reference cycles.
 /// - Callbacks never run from the call that starts an operation; completions produced by a
-///   callback may run later in the same `dispatch()` (at most 4 extra passes).
+///   callback may run later in the same `dispatch()` (at most 4 extra passes). The completions
+///   an I/O event produces run right after that event, before the next descriptor of the
+///   same epoll batch is served.
 public enum CommAPI {}

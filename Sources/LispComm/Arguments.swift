@@ -5,7 +5,9 @@ import LispCore
 /// Keyword arguments of one call, checked against the documented list: an unknown keyword, an
 /// odd plist or a value of the wrong type is a Lisp error naming the function and the argument.
 struct KeyArgs {
-    let rt: Runtime
+    // unowned(unsafe): a KeyArgs lives only during one builtin call, while the runtime and the
+    // KeySet (static) are alive anyway; strong references cost a retain/release per copy.
+    unowned(unsafe) let rt: Runtime
     let fname: String
     /// The call's arguments (valid only during the builtin call) and where the plist starts.
     private let base: UnsafeMutablePointer<Value>
@@ -13,8 +15,12 @@ struct KeyArgs {
     private let count: Int
     /// With a `KeySet`: byte i of `positions` is 1 + the pair index of the first value given for
     /// `keySet.names[i]` (0 = not given), so lookups make no symbol-name comparisons.
-    private var keySet: KeySet?
+    private unowned(unsafe) var keySet: KeySet?
+    /// Identity of `keySet` (compared with a `Key`'s set without touching reference counts).
+    private var keySetID: ObjectIdentifier?
     private var positions: UInt64 = 0
+    /// Indices of START and END in the parsing set (-1: not in it).
+    private var startIndex = -1, endIndex = -1
 
     /// The hot-path parser (operations started once per message): keywords are matched by
     /// symbol identity against symbols interned once, not by name.
@@ -25,21 +31,27 @@ struct KeyArgs {
         self.from = from
         self.count = args.count
         self.keySet = allowed
+        self.keySetID = ObjectIdentifier(allowed)
+        self.startIndex = allowed.startIndex
+        self.endIndex = allowed.endIndex
         if args.count <= from { return }
         if (args.count - from) % 2 != 0 || (args.count - from) / 2 > 254 {
             _ = try KeyArgs(rt, args, from: from, allowed: allowed.names, fname: fname)  // signals the error
             keySet = nil  // (more than 254 pairs, all accepted: plain scanning lookups)
+            keySetID = nil
             return
         }
-        let symbols = allowed.symbols
+        let symbols = allowed.symbolIdentities
+        let nsym = allowed.names.count
         var checked = false
         var i = from
         while i < args.count {
             var matched = false
             if case .symbol(let k) = args[i] {
+                let id = ObjectIdentifier(k)
                 var j = 0
-                while j < symbols.count {
-                    if symbols[j] === k {
+                while j < nsym {
+                    if symbols[j] == id {
                         let shift = UInt64(j * 8)
                         if (positions >> shift) & 0xFF == 0 { positions |= UInt64((i - from) / 2 + 1) << shift }
                         matched = true
@@ -103,39 +115,81 @@ struct KeyArgs {
         return nil
     }
 
-    /// A keyword with its index in the `KeySet` the builtin parses with: looked up by that
-    /// index (one small-string equality check confirms it), so hot builtins make no scans of
-    /// the name list. A wrong index, or parsing without a KeySet, falls back to the name.
+    /// A keyword of one `KeySet` with its index there, made by `KeySet.key(_:)` (which checks
+    /// the name once): looked up by index, with no name comparison, when the call was parsed
+    /// with that set; by name otherwise.
     struct Key {
         let index: Int
-        let name: String
-        init(_ index: Int, _ name: String) { self.index = index; self.name = name }
+        /// StaticString: copying a Key (from a static let, per call) costs no reference counting.
+        let staticName: StaticString
+        let setID: ObjectIdentifier
+        var name: String { staticName.description }
     }
 
     @inline(__always)
     private func lookup(_ k: Key) -> Value? {
-        if let ks = keySet {
-            if positions == 0 { return nil }
-            let j = k.index
-            if j >= 0 && j < ks.names.count && ks.names[j] == k.name {
-                let p = Int((positions >> UInt64(j * 8)) & 0xFF)
-                return p == 0 ? nil : base[from + 2 * (p - 1) + 1]
-            }
+        if keySetID == k.setID {
+            let p = Int((positions >> UInt64(k.index * 8)) & 0xFF)
+            return p == 0 ? nil : base[from + 2 * (p - 1) + 1]
         }
         return lookup(k.name)
     }
 
-    func has(_ k: Key) -> Bool { lookup(k) != nil }
+    /// `:start` / `:end` of the buffer operations, checked against a buffer of `count` bytes.
+    func startEnd(count: Int) throws(Unwind) -> (Int, Int) {
+        var start = 0, end = count
+        if keySetID != nil && startIndex >= 0 && endIndex >= 0 {
+            // Parsed with a set holding both: found by index (nothing to do when no keyword).
+            if positions != 0 {
+                start = try integer(at: startIndex, "START", min: 0, max: count) ?? 0
+                end = try integer(at: endIndex, "END", min: 0, max: count) ?? count
+            }
+        } else {
+            start = try integer("START", min: 0, max: count) ?? 0
+            end = try integer("END", min: 0, max: count) ?? count
+        }
+        if start > end { try commError(rt, fname, "start \(start) is greater than end \(end)") }
+        return (start, end)
+    }
+
+    /// The integer given for the key at `index` of the parsing set.
+    private func integer(at index: Int, _ name: String, min: Int, max: Int) throws(Unwind) -> Int? {
+        let p = Int((positions >> UInt64(index * 8)) & 0xFF)
+        if p == 0 { return nil }
+        let i = from + 2 * (p - 1) + 1
+        if case .fixnum(let n) = base[i], n >= min, n <= max { return n }
+        if base[i].isNil { return nil }
+        return try checkedInteger(name, base[i], min: min, max: max)
+    }
+
+    /// Where the value of `k` sits on the value stack: nil when not given, -1 when the call
+    /// was not parsed with `k`'s set (look it up by name then). No Value is copied.
+    @inline(__always)
+    private func slot(_ k: Key) -> Int? {
+        guard keySetID == k.setID else { return -1 }
+        let p = Int((positions >> UInt64(k.index * 8)) & 0xFF)
+        return p == 0 ? nil : from + 2 * (p - 1) + 1
+    }
+
+    func has(_ k: Key) -> Bool {
+        guard let i = slot(k) else { return false }
+        return i >= 0 || lookup(k.name) != nil
+    }
     subscript(_ k: Key) -> Value { lookup(k) ?? .null }
     func seconds(_ k: Key, allowZero: Bool = false) throws(Unwind) -> Double? {
         guard let v = lookup(k), !v.isNil else { return nil }
         return try checkedSeconds(k.name, v, allowZero: allowZero)
     }
+    /// The usual values (a function object, a fixnum) are recognised in place on the stack.
     func function(_ k: Key) throws(Unwind) -> LispFunction? {
+        guard let i = slot(k) else { return nil }
+        if i >= 0, case .function(let f) = base[i] { return f }
         guard let v = lookup(k), !v.isNil else { return nil }
         return try functionDesignator(rt, fname, ":" + k.name, v)
     }
     func integer(_ k: Key, min: Int = Int.min, max: Int = Int.max) throws(Unwind) -> Int? {
+        guard let i = slot(k) else { return nil }
+        if i >= 0, case .fixnum(let n) = base[i], n >= min, n <= max { return n }
         guard let v = lookup(k), !v.isNil else { return nil }
         return try checkedInteger(k.name, v, min: min, max: max)
     }
@@ -193,13 +247,36 @@ struct KeyArgs {
 }
 
 /// The keywords a function accepts, with their symbols interned on first use (for `KeyArgs`'
-/// identity matching). At most 8 names.
+/// identity matching). At most 8 names. Sets are made once (static) and live for the process.
 final class KeySet {
     let names: [String]
-    private(set) lazy var symbols: [Symbol] = names.map { World.shared.keyword($0) }
+    /// The symbols' identities, in `names` order: compared without touching reference counts.
+    private var identities: UnsafeMutablePointer<ObjectIdentifier>?
+    /// `:start` and `:end` when the set has them (buffer operations).
+    /// Indices of START and END (-1 when absent), for `KeyArgs.startEnd`.
+    let startIndex: Int
+    let endIndex: Int
+
     init(_ names: [String]) {
         precondition(names.count <= 8, "KeySet holds at most 8 keywords")
         self.names = names
+        startIndex = names.firstIndex(of: "START") ?? -1
+        endIndex = names.firstIndex(of: "END") ?? -1
+    }
+
+    /// Interned on first use (the World exists by the time a builtin runs); never freed.
+    var symbolIdentities: UnsafeMutablePointer<ObjectIdentifier> {
+        if let p = identities { return p }
+        let p = UnsafeMutablePointer<ObjectIdentifier>.allocate(capacity: max(names.count, 1))
+        for (i, n) in names.enumerated() { (p + i).initialize(to: ObjectIdentifier(World.shared.keyword(n))) }
+        identities = p
+        return p
+    }
+
+    /// The key for `name`, which must be one of `names` (checked once, when the key is made).
+    func key(_ name: StaticString) -> KeyArgs.Key {
+        guard let i = names.firstIndex(of: name.description) else { preconditionFailure("\(name) is not in this KeySet") }
+        return KeyArgs.Key(index: i, staticName: name, setID: ObjectIdentifier(self))
     }
 
     /// Index of `name`. Lengths are compared first: String's == is quick for equal small

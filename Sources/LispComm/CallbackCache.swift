@@ -11,13 +11,21 @@ import LispCore
 /// state comes from the engine's `AsyncIOState.bridgeObject` and the buffer from the storage
 /// the engine hands back (`storageValue`), so nothing per operation is captured and nothing
 /// here keeps the state alive (no cycle state -> cache -> closure -> state).
-struct CallbackCache<Callback> {
+/// The engine's callback shape for `(f state buffer n)` callbacks (read, write and message
+/// completions all share it).
+typealias EngineCallback = (AsyncIOState, MutableByteStorage, Int) -> Void
+
+/// Not generic on purpose: a closure kept in a generic container is stored at the most general
+/// abstraction, so every `get` would wrap it in a freshly allocated reabstraction thunk (two
+/// mallocs per message, and two more thunk layers on every call). A concrete closure type
+/// avoids both.
+struct CallbackCache {
     private var function: LispFunction?
-    private var closure: Callback?
+    private var closure: EngineCallback?
 
     /// The cached closure for `f`, or a new one from `make` (then cached).
     @inline(__always)
-    mutating func get(_ f: LispFunction, _ make: (LispFunction) -> Callback) -> Callback {
+    mutating func get(_ f: LispFunction, _ make: (LispFunction) -> EngineCallback) -> EngineCallback {
         if let c = closure, function === f { return c }
         let c = make(f)
         function = f
@@ -28,18 +36,23 @@ struct CallbackCache<Callback> {
 
 /// The per-state caches (one per kind of callback shape).
 struct LispStateCallbacks {
-    var checking = CallbackCache<ReadCallback>()
-    var checkingError = CallbackCache<ReadCallback>()
-    var write = CallbackCache<WriteCallback>()
-    var writeError = CallbackCache<WriteCallback>()
-    var message = CallbackCache<WriteCallback>()
-    var messageError = CallbackCache<WriteCallback>()
+    var checking = CallbackCache()
+    var checkingError = CallbackCache()
+    var write = CallbackCache()
+    var writeError = CallbackCache()
+    var message = CallbackCache()
+    var messageError = CallbackCache()
 }
 
 extension AsyncIOState {
-    /// The Lisp wrapper of this state (nil once closed and released).
+    /// The Lisp wrapper of this state (nil once closed and released). The bridge is the only
+    /// code that sets `bridgeObject`, and it always sets a `LispState`, so the check is a
+    /// plain class-identity test rather than a general dynamic cast.
+    @inline(__always)
     var lispState: LispState? {
-        bridgeObject as? LispState
+        guard let o = bridgeObject else { return nil }
+        if type(of: o) == LispState.self { return unsafeDowncast(o, to: LispState.self) }
+        return o as? LispState
     }
 }
 
@@ -47,41 +60,49 @@ extension AsyncIOState {
 /// functions for every connection, so a new connection's first read and write reuse the
 /// closures made for earlier connections instead of allocating its own (connect-heavy loads).
 /// Bounded: cleared when it grows past `limit` distinct functions (closures stay valid).
-struct SharedCallbackTable<Callback> {
-    private var entries: [ObjectIdentifier: (function: LispFunction, closure: Callback)] = [:]
+struct SharedCallbackTable {
+    /// A class entry keeps the closure at its concrete type (see `CallbackCache`).
+    private final class Entry {
+        let function: LispFunction
+        let closure: EngineCallback
+        init(_ f: LispFunction, _ c: @escaping EngineCallback) { function = f; closure = c }
+    }
+    private var entries: [ObjectIdentifier: Entry] = [:]
     private let limit = 256
 
-    mutating func get(_ f: LispFunction, _ make: (LispFunction) -> Callback) -> Callback {
+    mutating func get(_ f: LispFunction, _ make: (LispFunction) -> EngineCallback) -> EngineCallback {
         let key = ObjectIdentifier(f)
         if let e = entries[key], e.function === f { return e.closure }
         if entries.count >= limit { entries.removeAll() }
         let c = make(f)
-        entries[key] = (f, c)
+        entries[key] = Entry(f, c)
         return c
     }
 }
 
 extension Driver {
     /// `(f state buffer n)` for read-with-checking and write-buffer callbacks (shared).
-    func stateBufferCallback(_ f: LispFunction) -> (AsyncIOState, MutableByteStorage, Int) -> Void {
+    func stateBufferCallback(_ f: LispFunction) -> EngineCallback {
         sharedBufferCallbacks.get(f, makeStateBufferCallback)
     }
 
     /// `(f state)` for send-message callbacks (shared).
-    func stateOnlyCallback(_ f: LispFunction) -> (AsyncIOState, MutableByteStorage, Int) -> Void {
+    func stateOnlyCallback(_ f: LispFunction) -> EngineCallback {
         sharedStateOnlyCallbacks.get(f, makeStateOnlyCallback)
     }
 
-    private func makeStateBufferCallback(_ f: LispFunction) -> (AsyncIOState, MutableByteStorage, Int) -> Void {
-        return { [unowned self] s, b, n in
+    // The driver lives as long as the process (Driver.shared), so the closures hold it
+    // unowned(unsafe): no reference-count traffic per callback.
+    private func makeStateBufferCallback(_ f: LispFunction) -> EngineCallback {
+        return { [unowned(unsafe) self] s, b, n in
             guard let st = s.lispState else { return }
             let sv = Value.object(st)
             runCallback(st.collection, sv) { () throws(Unwind) in _ = try call3(f, sv, storageValue(b), .fixnum(n)) }
         }
     }
 
-    private func makeStateOnlyCallback(_ f: LispFunction) -> (AsyncIOState, MutableByteStorage, Int) -> Void {
-        return { [unowned self] s, _, _ in
+    private func makeStateOnlyCallback(_ f: LispFunction) -> EngineCallback {
+        return { [unowned(unsafe) self] s, _, _ in
             guard let st = s.lispState else { return }
             let sv = Value.object(st)
             runCallback(st.collection, sv) { () throws(Unwind) in _ = try rt.funcall(f, sv) }

@@ -24,9 +24,18 @@ public final class Driver {
     var pendingQuit: Int32?
 
     // Callback error handling (see runCallback).
+    /// The callback running now. Both references are unowned(unsafe): the entry lives only
+    /// while the callback runs, and its caller holds the collection and the object for that
+    /// time, so pushing and popping it costs no reference counting.
     struct CallbackContext {
-        let collection: LispCollection
-        let object: Value
+        unowned(unsafe) let collection: LispCollection
+        unowned(unsafe) let objectRef: LispObject?
+        init(collection: LispCollection, object: Value) {
+            self.collection = collection
+            if case .object(let o) = object { objectRef = o } else { objectRef = nil }
+        }
+        /// The state, handle or collection the callback is for (NIL when none).
+        var object: Value { objectRef.map { .object($0) } ?? .null }
     }
     var contexts: [CallbackContext] = []
     let abandonTag: Value = .object(LispObject())
@@ -44,10 +53,14 @@ public final class Driver {
     private var events = [epoll_event](repeating: epoll_event(), count: 64)
 
     /// Engine closures for Lisp callbacks, shared by all states (CallbackCache.swift).
-    var sharedBufferCallbacks = SharedCallbackTable<(AsyncIOState, MutableByteStorage, Int) -> Void>()
-    var sharedStateOnlyCallbacks = SharedCallbackTable<(AsyncIOState, MutableByteStorage, Int) -> Void>()
+    var sharedBufferCallbacks = SharedCallbackTable()
+    var sharedStateOnlyCallbacks = SharedCallbackTable()
 
     nonisolated(unsafe) public static var shared: Driver?
+    /// Every driver ever installed, kept alive for the life of the process: engine closures
+    /// hold their driver `unowned(unsafe)` (no reference counting per callback), which is
+    /// sound only because a driver is never deallocated (tests install several runtimes).
+    nonisolated(unsafe) static var everInstalled: [Driver] = []
 
     init(rt: Runtime) {
         self.rt = rt

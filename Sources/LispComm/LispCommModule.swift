@@ -15,6 +15,7 @@ public enum LispComm {
         if let d = Driver.shared, d.rt === rt { return d }
         let d = Driver(rt: rt)
         Driver.shared = d
+        Driver.everInstalled.append(d)
         d.makeHandler()
         let comm = World.shared.comm
         for n in ["WAIT-STATE-COLLECTION", "ASYNC-IO-STATE", "ACCEPTING-HANDLE", "IPV6-ADDRESS", "SOCKET-STREAM", "SOCKET-ERROR"] {
@@ -68,8 +69,10 @@ extension Runtime {
         if case .object(let o) = v, let c = o as? LispCollection { return c }
         try argError(self, fname, "collection", v, "a WAIT-STATE-COLLECTION")
     }
+    /// LispState is final: an exact class test is enough (cheaper than a dynamic cast).
+    @inline(__always)
     func stateArg(_ v: Value, _ fname: String) throws(Unwind) -> LispState {
-        if case .object(let o) = v, let s = o as? LispState { return s }
+        if case .object(let o) = v, type(of: o) == LispState.self { return unsafeDowncast(o, to: LispState.self) }
         try argError(self, fname, "async-io-state", v, "an ASYNC-IO-STATE")
     }
     func acceptorArg(_ v: Value, _ fname: String) throws(Unwind) -> LispAcceptor {
@@ -121,6 +124,8 @@ final class GeneralVectorStorage: MutableByteStorage {
 
 /// Engine storage back to the Lisp object the user sees.
 func storageValue(_ s: MutableByteStorage) -> Value {
+    // The usual storage first, by exact class (cheaper than casting an existential).
+    if type(of: s) == ByteVector.self { return .bytes(unsafeDowncast(s, to: ByteVector.self)) }
     if let bv = s as? ByteVector { return .bytes(bv) }
     if let b = s as? BaseStringStorage { return .string(b.string) }
     if let c = s as? CharStringStorage { return .string(c.string) }
@@ -130,17 +135,14 @@ func storageValue(_ s: MutableByteStorage) -> Value {
 
 /// After a read into a copied buffer, copy `[start, end)` back.
 func copyBack(_ s: MutableByteStorage, _ start: Int, _ end: Int) {
+    if type(of: s) == ByteVector.self { return }  // used in place: nothing to copy
     if let c = s as? CharStringStorage { c.copyBack(start, end) }
     else if let g = s as? GeneralVectorStorage { g.copyBack(start, end) }
 }
 
 /// `(start, end)` keywords checked against the buffer length.
 func bufferRange(_ rt: Runtime, _ kw: KeyArgs, _ count: Int) throws(Unwind) -> (Int, Int) {
-    // START and END come first in every KeySet of the buffer operations.
-    let start = try kw.integer(KeyArgs.Key(0, "START"), min: 0, max: count) ?? 0
-    let end = try kw.integer(KeyArgs.Key(1, "END"), min: 0, max: count) ?? count
-    if start > end { try commError(rt, kw.fname, "start \(start) is greater than end \(end)") }
-    return (start, end)
+    try kw.startEnd(count: count)
 }
 
 func keyword(_ name: String) -> Value { Value(World.shared.keyword(name)) }

@@ -12,20 +12,23 @@ enum OperationBuiltins {
     static let keys5 = KeySet(["ABORT", "CALLBACK"])
     static let keys6 = KeySet(["KEEP-ALIVE-P"])
     static let keys7 = KeySet(["START", "END"])
+    /// The engine callback of a read-with-checking given NIL as its callback.
+    static let ignoreRead: ReadCallback = { _, _, _ in }
+
     static func usage(_ rt: Runtime, _ fname: String, _ e: CommUsageError) throws(Unwind) -> Never {
         try commError(rt, fname, e.description)
     }
 
     /// Persisting keywords (:timeout, :user-info) are stored before the operation starts.
     /// `persist`'s keys: (TIMEOUT, USER-INFO) indices in each KeySet.
-    static let persist0 = (KeyArgs.Key(2, "TIMEOUT"), KeyArgs.Key(4, "USER-INFO"))
-    static let persist1 = (KeyArgs.Key(0, "TIMEOUT"), KeyArgs.Key(3, "USER-INFO"))
-    static let persist2 = (KeyArgs.Key(0, "TIMEOUT"), KeyArgs.Key(1, "USER-INFO"))
-    static let persist3 = (KeyArgs.Key(2, "TIMEOUT"), KeyArgs.Key(5, "USER-INFO"))
-    static let errorCallback0 = KeyArgs.Key(3, "ERROR-CALLBACK")
-    static let errorCallback1 = KeyArgs.Key(2, "ERROR-CALLBACK")
-    static let maxRead1 = KeyArgs.Key(1, "MAX-READ")
-    static let elementType1 = KeyArgs.Key(4, "ELEMENT-TYPE")
+    static let persist0 = (keys0.key("TIMEOUT"), keys0.key("USER-INFO"))
+    static let persist1 = (keys1.key("TIMEOUT"), keys1.key("USER-INFO"))
+    static let persist2 = (keys2.key("TIMEOUT"), keys2.key("USER-INFO"))
+    static let persist3 = (keys3.key("TIMEOUT"), keys3.key("USER-INFO"))
+    static let errorCallback0 = keys0.key("ERROR-CALLBACK")
+    static let errorCallback1 = keys1.key("ERROR-CALLBACK")
+    static let maxRead1 = keys1.key("MAX-READ")
+    static let elementType1 = keys1.key("ELEMENT-TYPE")
 
     static func persist(_ kw: KeyArgs, _ st: LispState, read: Bool, allowZero: Bool = false,
                         keys: (KeyArgs.Key, KeyArgs.Key)) throws(Unwind) {
@@ -73,6 +76,9 @@ enum OperationBuiltins {
         }
 
         // MARK: read-with-checking
+        let cl = World.shared.cl
+        let baseChar = cl.internExternal("BASE-CHAR"), character = cl.internExternal("CHARACTER")
+        let unsignedByte = cl.internExternal("UNSIGNED-BYTE"), signedByte = cl.internExternal("SIGNED-BYTE")
         rt.defN("ASYNC-IO-STATE-READ-WITH-CHECKING", 2, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-READ-WITH-CHECKING"
             let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys1, fname: fname)
@@ -84,9 +90,11 @@ enum OperationBuiltins {
             if kw.has(OperationBuiltins.elementType1) {
                 let et = kw[OperationBuiltins.elementType1]
                 switch et {
-                case .symbol(let s) where ["BASE-CHAR", "CHARACTER"].contains(s.name): chars = true
+                case .symbol(let s) where s === baseChar || s === character || s.name == "BASE-CHAR" || s.name == "CHARACTER":
+                    chars = true
                 case .cons(let c):
-                    if let s = c.car.asSymbol, ["UNSIGNED-BYTE", "SIGNED-BYTE"].contains(s.name),
+                    // Symbols by identity first (no string comparisons on the per-message path).
+                    if case .symbol(let s) = c.car, s === unsignedByte || s === signedByte || s.name == "UNSIGNED-BYTE" || s.name == "SIGNED-BYTE",
                        case .cons(let c2) = c.cdr, case .fixnum(8) = c2.car, c2.cdr.isNil { chars = false }
                     else { try kw.fail("ELEMENT-TYPE", et, "one of BASE-CHAR, (UNSIGNED-BYTE 8), (SIGNED-BYTE 8)") }
                 default: try kw.fail("ELEMENT-TYPE", et, "one of BASE-CHAR, (UNSIGNED-BYTE 8), (SIGNED-BYTE 8)")
@@ -100,10 +108,13 @@ enum OperationBuiltins {
             }
             try persist(kw, st, read: true, keys: OperationBuiltins.persist1)
             if let m = maxRead { st.state.maxRead = m }
-            // Closures reused while the same functions come back (CallbackCache.swift).
-            let make = d.stateBufferCallback
-            let engineCallback: ReadCallback = cb.map { st.callbacks.checking.get($0, make) } ?? { _, _, _ in }
-            let engineError = ecb.map { st.callbacks.checkingError.get($0, make) }
+            // Closures reused while the same functions come back (CallbackCache.swift). No
+            // `let make = d.stateBufferCallback`: a method value stored in a local is an
+            // allocated partial application on every call.
+            var engineCallback: ReadCallback = OperationBuiltins.ignoreRead
+            if let f = cb { engineCallback = st.callbacks.checking.get(f, d.stateBufferCallback) }
+            var engineError: ReadCallback?
+            if let f = ecb { engineError = st.callbacks.checkingError.get(f, d.stateBufferCallback) }
             do throws(CommUsageError) {
                 try st.state.readWithChecking(callback: engineCallback, errorCallback: engineError)
             } catch { try usage(rt, fname, error) }
@@ -190,13 +201,13 @@ enum OperationBuiltins {
             try persist(kw, st, read: false, allowZero: message, keys: OperationBuiltins.persist0)
             // Closures reused while the same functions come back (CallbackCache.swift); the
             // callback's buffer argument is the Lisp object behind the storage the engine returns.
-            let c: WriteCallback?, ec: WriteCallback?
+            var c: WriteCallback?, ec: WriteCallback?
             if message {
-                c = cb.map { st.callbacks.message.get($0, d.stateOnlyCallback) }
-                ec = ecb.map { st.callbacks.messageError.get($0, d.stateOnlyCallback) }
+                if let f = cb { c = st.callbacks.message.get(f, d.stateOnlyCallback) }
+                if let f = ecb { ec = st.callbacks.messageError.get(f, d.stateOnlyCallback) }
             } else {
-                c = cb.map { st.callbacks.write.get($0, d.stateBufferCallback) }
-                ec = ecb.map { st.callbacks.writeError.get($0, d.stateBufferCallback) }
+                if let f = cb { c = st.callbacks.write.get(f, d.stateBufferCallback) }
+                if let f = ecb { ec = st.callbacks.writeError.get(f, d.stateBufferCallback) }
             }
             do throws(CommUsageError) {
                 try op(st, buf, start, end, c, ec)

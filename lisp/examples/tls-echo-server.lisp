@@ -5,7 +5,9 @@
 ;;; PORT 0 = any free port (announced as "... listening on port N"). CERT and KEY are PEM
 ;;; files (KEY encrypted with PASSWORD when given). The acceptor makes one server context for
 ;;; all connections; each connection's handshake completes before the connection function runs,
-;;; after which reads and writes are transparently TLS: the code is the plain echo server's.
+;;; after which reads and writes are transparently TLS: the code is the plain echo server's
+;;; (end of file and errors, in either direction, go to the error-callback, which closes the
+;;; connection; the normal path checks no statuses).
 ;;; Failed handshakes (plain TCP, garbage, a client that stalls past HANDSHAKE-TIMEOUT
 ;;; seconds, default 10) go to the ssl-error-callback, which logs one line; the socket is
 ;;; closed by the system and the loop goes on serving everyone else.
@@ -24,25 +26,27 @@
 (defvar *context*
   (comm:create-ssl-server-context :cert-file *cert* :key-file *key* :password *password*))
 
+(defun echo-failed (state buffer count)
+  ;; :eof, :timeout or an error, in either direction
+  (declare (ignore buffer count))
+  (comm:async-io-state-abort-and-close state))
+
 (defun echo-written (state buffer count)
   (declare (ignore buffer count))
-  (if (comm:async-io-state-write-status state)
-      (comm:async-io-state-abort-and-close state)
-      (start-reading state)))
+  (start-reading state))
 
 (defun echo-read (state buffer end)
   (declare (ignore buffer end))
   (comm:async-io-state-finish state)
-  (if (and (comm:async-io-state-read-status state)
-           (zerop (comm:async-io-state-buffered-data-length state)))
-      (comm:async-io-state-abort-and-close state)       ; :eof, :timeout or an error
-      (let* ((out (comm:async-io-state-user-info state))
-             (n (comm:async-io-state-get-buffered-data state out)))
-        (comm:async-io-state-write-buffer state out #'echo-written :end n))))
+  (let ((out (comm:async-io-state-user-info state)))
+    (comm:async-io-state-write-buffer state out #'echo-written
+                                      :end (comm:async-io-state-get-buffered-data state out)
+                                      :error-callback #'echo-failed)))
 
 (defun start-reading (state)
   (comm:async-io-state-read-with-checking state #'echo-read
-                                          :element-type '(unsigned-byte 8)))
+                                          :element-type '(unsigned-byte 8)
+                                          :error-callback #'echo-failed))
 
 (defun ssl-failed (handle state failure-args)
   (declare (ignore handle state))

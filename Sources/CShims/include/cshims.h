@@ -118,6 +118,8 @@ int cshim_read_cert_key_pairs(const char *path, pem_password_cb *cb, void *u,
 /// Makes the SSL read `len` bytes (copied) before anything from its socket: plain bytes read
 /// before SSL was attached, e.g. a ClientHello (prefix_bio.c). 1 on success.
 int cshim_SSL_push_read_prefix(SSL *ssl, const void *bytes, size_t len);
+/// SSL_set_fd with a socket BIO that uses recv/send (socket_bio.c); 1 on success.
+int cshim_SSL_set_socket_fd(SSL *ssl, int fd);
 /// Bytes of that prefix not yet consumed by OpenSSL (0 without one).
 size_t cshim_SSL_read_prefix_pending(SSL *ssl);
 /// X509_NAME_get_text_by_NID for a field named by short or long name ("CN", "organizationName").

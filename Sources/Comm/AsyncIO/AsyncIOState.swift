@@ -158,7 +158,7 @@ public final class AsyncIOState: SelectorHandler {
     // MARK: delivery
 
     /// Queues a completion; it runs from the collection's ready queue.
-    func schedule(_ d: Delivery) {
+    func schedule(_ d: consuming Delivery) {
         deliveries.append(d)
         if !isQueued {
             isQueued = true
@@ -183,6 +183,19 @@ public final class AsyncIOState: SelectorHandler {
         let n = deliveries.count
         if n == 0 { return }
         callbackDepth += 1
+        if n == 1 {
+            // The usual case: one completion, moved out of the queue (no copy of its closure
+            // and buffer). Deliveries its callback queues are already scheduled for a later
+            // pass (isQueued was cleared above).
+            run(deliveries.removeLast())
+            callbackDepth -= 1
+            if isClosed { deliveries.removeAll() }
+            if callbackDepth == 0, let keep = pendingPhysicalClose {
+                pendingPhysicalClose = nil
+                physicalClose(keepAlive: keep)
+            }
+            return
+        }
         var i = 0
         while i < n && !isClosed {
             let d = deliveries[i]
@@ -193,7 +206,9 @@ public final class AsyncIOState: SelectorHandler {
         if isClosed {
             deliveries.removeAll()
         } else if i >= deliveries.count {
-            deliveries.removeAll(keepingCapacity: true)  // the usual case: no shifting
+            // The usual case: no shifting. One delivery (most often) is dropped with removeLast,
+            // which is cheaper than the range replacement removeAll(keepingCapacity:) makes.
+            if deliveries.count == 1 { deliveries.removeLast() } else { deliveries.removeAll(keepingCapacity: true) }
         } else {
             deliveries.removeFirst(i)
             if !deliveries.isEmpty && !isQueued {
@@ -207,7 +222,7 @@ public final class AsyncIOState: SelectorHandler {
         }
     }
 
-    private func run(_ d: Delivery) {
+    private func run(_ d: consuming Delivery) {
         switch d {
         case .read(let cb, let buf, let n): cb(self, buf, n)
         case .checking(let generation): runCheckingCallback(generation: generation)

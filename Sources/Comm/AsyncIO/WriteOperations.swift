@@ -34,7 +34,7 @@ extension AsyncIOState {
         try startWrite(WriteOp(kind: .datagramTo(address), buffer: buffer, start: start, pos: start, end: e, callback: callback, errorCallback: errorCallback))
     }
 
-    private func startWrite(_ op: WriteOp) throws(CommUsageError) {
+    private func startWrite(_ op: consuming WriteOp) throws(CommUsageError) {
         if isClosed { throw .closed }
         if isConnecting { throw .notConnected }
         if tlsOperation != nil { throw .operationInProgress }
@@ -68,20 +68,23 @@ extension AsyncIOState {
     /// Writes as much of the queue as the socket takes; re-arms write interest on EAGAIN.
     func performWrite() {
         while writeHead < writeQueue.count {
-            let op = writeQueue[writeHead]
-            let len = op.end - op.pos
+            // Fields are read one by one: copying the whole op would retain its buffer and both
+            // callbacks (and release them again) on every write.
+            let kind = writeQueue[writeHead].kind
+            let pos = writeQueue[writeHead].pos, end = writeQueue[writeHead].end
+            let len = end - pos
             let r: IOResult<Int>
             do {
-                r = try withBytes(op.buffer) { (p) throws(SystemError) -> IOResult<Int> in
-                    let src = UnsafeRawBufferPointer(start: p.baseAddress! + op.pos, count: len)
-                    switch op.kind {
+                r = try withBytes(writeQueue[writeHead].buffer) { (p) throws(SystemError) -> IOResult<Int> in
+                    let src = UnsafeRawBufferPointer(start: p.baseAddress! + pos, count: len)
+                    switch kind {
                     case .stream: return try transport.write(from: src)
                     case .datagram: return try Posix.send(fd, src)
                     case .datagramTo(let a): return try Posix.sendTo(fd, src, to: a)
                     }
                 }
             } catch {
-                if case .stream = op.kind {
+                if case .stream = kind {
                     failWrites(error)
                     return
                 }
@@ -94,16 +97,16 @@ extension AsyncIOState {
             }
             switch r {
             case .wouldBlock:
-                wWaitsFor = op.kind.isStream ? transport.wants.rawValue : CSHIM_EPOLLOUT
+                wWaitsFor = kind.isStream ? transport.wants.rawValue : CSHIM_EPOLLOUT
                 syncInterest()
                 return
             case .processed(let n):
                 wActivity = collection.now
-                if op.kind.isStream {
+                if kind.isStream {
                     writeQueue[writeHead].pos += n
                     if n < len { continue }
                 } else {
-                    writeQueue[writeHead].pos = op.end
+                    writeQueue[writeHead].pos = end
                 }
                 completeHeadWrite()
                 if writeHead < writeQueue.count { armWriteTimer() }
@@ -115,11 +118,17 @@ extension AsyncIOState {
 
     /// Pops the head op and queues its callback with the current write status.
     func completeHeadWrite() {
-        let op = writeQueue[writeHead]
-        writeHead += 1
-        if writeHead == writeQueue.count {
-            writeQueue.removeAll(keepingCapacity: true)
-            writeHead = 0
+        let op: WriteOp
+        if writeHead == 0 && writeQueue.count == 1 {
+            // The usual single write is moved out (no copy of its buffer and callbacks).
+            op = writeQueue.removeLast()
+        } else {
+            op = writeQueue[writeHead]
+            writeHead += 1
+            if writeHead == writeQueue.count {
+                writeQueue.removeAll(keepingCapacity: true)
+                writeHead = 0
+            }
         }
         let cb = writeStatus.isFailure ? (op.errorCallback ?? op.callback) : op.callback
         if let cb { schedule(.write(cb, op.buffer, op.pos - op.start)) }

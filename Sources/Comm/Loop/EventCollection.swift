@@ -110,9 +110,17 @@ public final class EventCollection: @unchecked Sendable {
         while let t = timers.popDue(now: now) { t.action?() }
         runReady()
         if selector.pendingCount == 0 { _ = try? selector.poll(timeoutMS: 0) }
-        selector.deliverPending { [self] id, _ in
+        // The completions an event produced run right after that event, before the next
+        // descriptor is read: a server's reply to the first connection of a batch is sent while
+        // the rest of the batch is still to be read, so the peer works in parallel (as in a C
+        // server that reads and writes one connection at a time) instead of waiting for the
+        // whole batch to be read first. Items queued by those callbacks (a write completing
+        // at once) wait for the next event's pass or the passes below.
+        selector.deliverPending(raw: { [self] id, _ in
             if id == EventCollection.wakeID { drainInbox() }
-        }
+        }, after: { [self] in
+            if !ready.isEmpty { runReady() }
+        })
         // Completions produced by these callbacks (a write finishing at once inside a read
         // callback) run in a few more passes here, saving a loop round trip per message; the
         // bound keeps a callback that re-arms an instantly completing operation from starving I/O.

@@ -59,7 +59,7 @@ public final class TLSTransport: Transport {
         self.context = context
         self.side = side
         _ = cshim_SSL_set_mode(s, CSHIM_SSL_MODE_PARTIAL_AND_MOVING)
-        if SSL_set_fd(s, fd) != 1 {
+        if cshim_SSL_set_socket_fd(s, fd) != 1 {  // SSL_set_fd, but recv/send (socket_bio.c)
             SSL_free(s)
             freed = true
             throw TLSError(operation: "SSL_set_fd")
