@@ -9,9 +9,10 @@ import PackageDescription
 /// Dynamic exclusivity checks on every class-property access cost ~15% of interpreter time
 /// (measured on fib); the Lisp thread owns its runtime, so they are turned off.
 let lang: [SwiftSetting] = [.swiftLanguageMode(.v5), .unsafeFlags(["-enforce-exclusivity=unchecked"])]
-/// LispCore's objects are only ever touched by the Lisp thread, so its reference counting need
-/// not be atomic (swift_nonatomic_retain/release: no locked instructions on the hottest path).
-let lispCore: [SwiftSetting] = lang + [.unsafeFlags(["-Xfrontend", "-assume-single-threaded"])]
+/// LispCore's and LispComm's objects are only ever touched by the Lisp thread, so their reference
+/// counting need not be atomic (swift_nonatomic_retain/release: no locked instructions on the
+/// hottest path). Comm stays atomic: its collections accept work posted from other threads.
+let lispThreadOnly: [SwiftSetting] = lang + [.unsafeFlags(["-Xfrontend", "-assume-single-threaded"])]
 
 let package = Package(
     name: "commlisp",
@@ -28,8 +29,8 @@ let package = Package(
         .target(name: "CSmallAlloc"),
         // The engine is confined to its collection's thread as well: no dynamic exclusivity checks.
         .target(name: "Comm", dependencies: ["CShims"], swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
-        .target(name: "LispCore", swiftSettings: lispCore),
-        .target(name: "LispComm", dependencies: ["LispCore", "Comm", "CShims"], swiftSettings: lang),
+        .target(name: "LispCore", swiftSettings: lispThreadOnly),
+        .target(name: "LispComm", dependencies: ["LispCore", "Comm", "CShims"], swiftSettings: lispThreadOnly),
         .executableTarget(name: "commlisp", dependencies: ["LispCore", "LispComm", "CShims", "CSmallAlloc"], swiftSettings: lang),
         .executableTarget(name: "commlisp-bench", dependencies: ["CShims"]),
         .testTarget(name: "LispCoreTests", dependencies: ["LispCore"], swiftSettings: lang),
