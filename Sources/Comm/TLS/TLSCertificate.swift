@@ -63,7 +63,7 @@ public final class PrivateKey {
         let box = PasswordBox(password.map { pw in { _, _ in pw } })
         let u = Unmanaged.passUnretained(box).toOpaque()
         guard let k = PEM_read_bio_PrivateKey(bio, nil, tlsPasswordTrampoline, u) else {
-            throw TLSError(kind: .file, operation: "read private key \(path)")
+            throw TLSError(kind: pemFileIsEncrypted(path) ? .badPassword : .file, operation: "read private key \(path)")
         }
         withExtendedLifetime(box) {}
         self.init(owning: k)

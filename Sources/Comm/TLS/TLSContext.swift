@@ -145,7 +145,7 @@ public final class TLSContext {
     public func usePrivateKeyFile(_ path: String) throws(TLSError) {
         ERR_clear_error()
         if SSL_CTX_use_PrivateKey_file(pointer, path, CSHIM_SSL_FILETYPE_PEM) != 1 {
-            throw TLSError(kind: .file, operation: "private key file \(path)")
+            throw TLSError(kind: pemFileIsEncrypted(path) ? .badPassword : .file, operation: "private key file \(path)")
         }
         if SSL_CTX_get0_certificate(pointer) != nil && SSL_CTX_check_private_key(pointer) != 1 {
             throw TLSError(kind: .keyMismatch, operation: "private key file \(path)")

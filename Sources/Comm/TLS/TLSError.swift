@@ -148,3 +148,21 @@ public struct TLSFailure: Error, Equatable, Sendable, CustomStringConvertible {
         e.domain == .tls && e.operation == "SSL handshake" ? Kind(rawValue: e.errno) : nil
     }
 }
+
+/// Whether the PEM file at `path` holds an encrypted private key ("-----BEGIN ENCRYPTED PRIVATE
+/// KEY-----", or a traditional key's "Proc-Type: 4,ENCRYPTED"). Loading such a key can fail with
+/// a wrong password in two ways: usually OpenSSL reports "bad decrypt", but about one wrong
+/// password in 256 decrypts to valid padding and then fails as malformed ASN.1. Either way the
+/// password is at fault, so a failed load of an encrypted key is reported as `.badPassword`.
+func pemFileIsEncrypted(_ path: String) -> Bool {
+    guard let f = fopen(path, "r") else { return false }
+    defer { fclose(f) }
+    var buf = [UInt8](repeating: 0, count: 65536)
+    let n = fread(&buf, 1, buf.count, f)
+    let marker = Array("ENCRYPTED".utf8)
+    guard n >= marker.count else { return false }
+    for i in 0...(n - marker.count) where buf[i] == marker[0] && Array(buf[i..<(i + marker.count)]) == marker {
+        return true
+    }
+    return false
+}
