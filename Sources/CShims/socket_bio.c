@@ -6,6 +6,10 @@
 // reads (header, body) and one write. Everything else (ctrl: fd, close flag, EOF, kTLS
 // queries; create; destroy) is the stock socket BIO's, so the BIO behaves exactly like the
 // one SSL_set_fd makes. send uses MSG_NOSIGNAL (SIGPIPE is ignored anyway).
+//
+// Not kTLS-aware: the stock BIO's read/write also handle kernel-TLS records, these do not.
+// Nothing here enables kTLS (SSL_OP_ENABLE_KTLS is never set); if it ever is, this BIO must
+// defer to the stock read/write for kTLS connections.
 #define OPENSSL_SUPPRESS_DEPRECATED 1
 #include "cshims.h"
 #include <pthread.h>

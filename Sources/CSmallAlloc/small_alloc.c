@@ -61,6 +61,9 @@ static uintptr_t arena_limit;            // its size; 0 until initialised or whe
 static int arena_state;                  // 0 untried, 1 active, 2 disabled
 static size_t class_committed[CLASS_COUNT];
 static pthread_mutex_t commit_lock = PTHREAD_MUTEX_INITIALIZER;
+/// Set once a class's slice is used up (or the arena is off): later refills of that class go
+/// straight to glibc instead of taking the lock each time.
+static int class_exhausted[CLASS_COUNT];
 
 static inline size_t class_size(unsigned c) { return (size_t)(c + 1) << GRANULE_SHIFT; }
 
@@ -89,6 +92,7 @@ static void reserve_arena(void) {
 static __attribute__((noinline)) void *refill(unsigned c, SizeClass *sc) {
     size_t size = class_size(c);
     char *start = NULL;
+    if (__atomic_load_n(&class_exhausted[c], __ATOMIC_RELAXED)) return __libc_malloc(size);
     pthread_mutex_lock(&commit_lock);
     reserve_arena();
     if (arena_state == 1 && class_committed[c] + COMMIT_CHUNK <= ((size_t)1 << SPAN_SHIFT)) {
@@ -98,6 +102,7 @@ static __attribute__((noinline)) void *refill(unsigned c, SizeClass *sc) {
             start = chunk;
         }
     }
+    if (!start) __atomic_store_n(&class_exhausted[c], 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&commit_lock);
     if (!start) return __libc_malloc(size);
     sc->bump = start + size;
@@ -105,7 +110,10 @@ static __attribute__((noinline)) void *refill(unsigned c, SizeClass *sc) {
     return start;
 }
 
-void *malloc(size_t n) {
+/// The allocation itself, shared by malloc and calloc. calloc must not call `malloc` and then
+/// clear the block: compilers may fold that pair into a call to `calloc`, which here would be
+/// calloc calling itself.
+static inline void *small_malloc(size_t n) {
     if (n - 1 < SMALL_MAX) {                       // 1...256 (n == 0 wraps around and goes below)
         unsigned c = (unsigned)((n - 1) >> GRANULE_SHIFT);
         SizeClass *sc = &thread_classes[c];
@@ -124,6 +132,8 @@ void *malloc(size_t n) {
     return __libc_malloc(n);
 }
 
+void *malloc(size_t n) { return small_malloc(n); }
+
 void free(void *p) {
     int c = class_of(p);
     if (c >= 0) {
@@ -139,7 +149,7 @@ void *calloc(size_t count, size_t size) {
     size_t total;
     if (__builtin_mul_overflow(count, size, &total)) { errno = ENOMEM; return NULL; }
     if (total - 1 < SMALL_MAX) {
-        void *p = malloc(total);
+        void *p = small_malloc(total);
         if (p) memset(p, 0, total);
         return p;
     }

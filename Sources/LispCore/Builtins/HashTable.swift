@@ -66,7 +66,7 @@ public final class HashTable: LispObject {
         self.test = test
         self.size = max(size, 7)
         var cap = 16
-        while cap < size * 2 && cap < (1 << 26) { cap <<= 1 }
+        while cap < min(size, 1 << 25) * 2 && cap < (1 << 26) { cap <<= 1 }
         slots = HashTable.newIndex(cap)
         mask = cap - 1
         entCap = 8

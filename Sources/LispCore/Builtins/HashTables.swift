@@ -18,7 +18,8 @@ public enum HashTest: UInt8 { case eq, eql, equal, equalp
     case .vector(let x): h.combine(ObjectIdentifier(x))
     case .bytes(let b): h.combine(ObjectIdentifier(b))
     case .function(let f): h.combine(ObjectIdentifier(f))
-    case .object(let o): h.combine(ObjectIdentifier(o))
+    case .object(let o):
+        if type(of: o) == LispComplex.self { h.combine(unsafeDowncast(o, to: LispComplex.self).eqlHash) } else { h.combine(ObjectIdentifier(o)) }
     case .single(let f): h.combine(f.bitPattern)
     case .double(let d): h.combine(d.bitPattern)
     case .bignum(let b): h.combine(b.value)
@@ -76,7 +77,10 @@ func hashEqual(_ v: Value, _ h: inout Hasher, _ depth: Int) {
     case .vector(let x): return addressHash(x)
     case .bytes(let b): return addressHash(b)
     case .function(let f): return addressHash(f)
-    case .object(let o): return addressHash(o)
+    case .object(let o):
+        // Complexes are eql by value (see `eql`).
+        if type(of: o) == LispComplex.self { return unsafeDowncast(o, to: LispComplex.self).eqlHash }
+        return addressHash(o)
     case .single(let f): return mixHash(Int(f.bitPattern))
     case .double(let d): return mixHash(Int(bitPattern: UInt(d.bitPattern)))
     default:
@@ -111,16 +115,23 @@ func hashEqual(_ v: Value, _ h: inout Hasher, _ depth: Int) {
 /// change), hash tables and arrays by kind only.
 func equalpHash(_ v: Value, _ depth: Int = 4) -> Int {
     switch v {
-    case .fixnum(let n): return n
+    // equalp compares a fixnum with a float through a double, so a fixnum past 2^53 hashes as the
+    // double it rounds to, like that float.
+    case .fixnum(let n) where n.magnitude <= 1 << 53: return n
+    case .fixnum(let n): return equalpHash(.double(Double(n)), depth)
     case .single, .double, .bignum, .ratio:
         guard let d = v.approximateDouble else { return 0x51ED }
-        if d.isFinite, d.rounded() == d, abs(d) < 0x1p62 { return Int(d) }
+        if d.isFinite, d.rounded() == d, abs(d) < 0x1p63 { return Int(d) }
         return mixHash(Int(bitPattern: UInt(d.bitPattern)))
     case .character(let c): return Int(foldedCharCode(c)) &+ 0x1_0000_0000
     case .string(let s):
         let n = s.count
         var h = UInt(bitPattern: n) &+ 0xE9A1
-        for i in 0..<min(n, 64) { h = (h ^ UInt(bitPattern: foldedCharCode(s[i]) &+ 0x1_0000_0000)) &* 0x100_0000_01B3 }
+        // Elements only above the depth limit, as for vectors (a string is equalp to a vector of
+        // the same characters, and both must hash alike).
+        if depth > 0 {
+            for i in 0..<min(n, 64) { h = (h ^ UInt(bitPattern: foldedCharCode(s[i]) &+ 0x1_0000_0000)) &* 0x100_0000_01B3 }
+        }
         return mixHash(Int(bitPattern: h))
     case .vector(let x):
         let n = x.count

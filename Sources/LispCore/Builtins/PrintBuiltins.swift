@@ -12,7 +12,10 @@ enum PrintBuiltins {
             // String output streams (with-output-to-string) are the hot case: an exact class check
             // is cheaper than the dynamic cast's walk of the class hierarchy.
             if type(of: o) == StringOutputStream.self { return unsafeDowncast(o, to: StringOutputStream.self) }
-            if let s = o as? LispStream { return s }
+            if let s = o as? LispStream {
+                if s.isOutput { return s }
+                try rt.typeError(v, spec: list(.symbol(Symbol.cl("SATISFIES")), .symbol(Symbol.cl("OUTPUT-STREAM-P"))))
+            }
         default: break
         }
         try rt.typeError(v, "STREAM")

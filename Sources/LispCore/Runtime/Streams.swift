@@ -19,7 +19,9 @@ open class LispStream: LispObject {
     open override var typeName: String { "STREAM" }
 
     // MARK: output
-    open func writeChar(_ c: Unicode.Scalar) { writeString(String(Character(c))) }
+    /// Output streams override `writeChar` (and usually the others, for speed). The base does
+    /// nothing: writers check `isOutput` first, and the two defaults must not call each other.
+    open func writeChar(_ c: Unicode.Scalar) {}
     open func writeString(_ s: String) {
         for c in s.unicodeScalars { writeChar(c) }
     }

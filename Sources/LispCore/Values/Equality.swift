@@ -24,6 +24,8 @@ public func eql(_ a: Value, _ b: Value) -> Bool {
     switch (a, b) {
     case (.bignum(let x), .bignum(let y)): return x.value == y.value
     case (.ratio(let x), .ratio(let y)): return x.numerator == y.numerator && x.denominator == y.denominator
+    case (.object(let x), .object(let y)) where type(of: x) == LispComplex.self && type(of: y) == LispComplex.self:
+        return unsafeDowncast(x, to: LispComplex.self).eql(unsafeDowncast(y, to: LispComplex.self))
     default: return eq(a, b)
     }
 }
