@@ -260,6 +260,17 @@ public final class Compiler {
                         ?? globalCall(argOp, operands.map { Op(operandCode($0)) }, mv: false)
                     return globalCall(op, [Op(single)], mv: mv)
                 }
+                // One or two arguments: local variables and constants are read in place by the
+                // call closure instead of through a closure each.
+                if case .cons(let first) = c.cdr {
+                    if first.cdr.isNil {
+                        return globalCall1(op, try operand(first.car, env, fs))
+                    }
+                    if case .cons(let second) = first.cdr, second.cdr.isNil {
+                        let a = try operand(first.car, env, fs)
+                        return globalCall2(op, a, try operand(second.car, env, fs))
+                    }
+                }
                 return globalCall(op, try compileArgs(c.cdr, env, fs), mv: mv)
             }
         }
@@ -374,6 +385,43 @@ public final class Compiler {
                 guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 return try cell.callGuaranteed(rt, base, args.count)
             }
+        }
+    }
+
+    func globalCall1(_ sym: Symbol, _ a: Operand) -> Code {
+        switch a {
+        case .slot(let i): return globalCall1(sym, SlotRead(slot: i))
+        case .constant(let v): return globalCall1(sym, ConstantRead(value: v))
+        case .code, .test: return globalCall1(sym, CodeRead(code: operandCode(a)))
+        }
+    }
+
+    func globalCall2(_ sym: Symbol, _ a: Operand, _ b: Operand) -> Code {
+        switch a {
+        case .slot(let i): return globalCall2(sym, SlotRead(slot: i), b)
+        case .constant(let v): return globalCall2(sym, ConstantRead(value: v), b)
+        case .code, .test: return globalCall2(sym, CodeRead(code: operandCode(a)), b)
+        }
+    }
+
+    private func globalCall2<A: OperandRead>(_ sym: Symbol, _ a: A, _ b: Operand) -> Code {
+        switch b {
+        case .slot(let i): return globalCall2(sym, a, SlotRead(slot: i))
+        case .constant(let v): return globalCall2(sym, a, ConstantRead(value: v))
+        case .code, .test: return globalCall2(sym, a, CodeRead(code: operandCode(b)))
+        }
+    }
+
+    /// A two-argument global call with its arguments read in place (see `globalCall1`).
+    private func globalCall2<A: OperandRead, B: OperandRead>(_ sym: Symbol, _ a: A, _ b: B) -> Code {
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+            let x = try a.read(rt, fp)
+            let y = try b.read(rt, fp)
+            guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
+            let base = rt.sp
+            (base + 0).store(consume x)
+            (base + 1).store(consume y)
+            return try cell.callGuaranteed(rt, base, 2)
         }
     }
 
