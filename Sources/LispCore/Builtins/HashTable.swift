@@ -166,22 +166,30 @@ public final class HashTable: LispObject {
     /// Whether slot value `s` is a live slot carrying `tag`.
     @inline(__always) func isLive(_ s: UInt32, tag: UInt32) -> Bool { s & ~entryMask == tag && s != HashTable.deletedSlot }
 
-    /// The index slot holding the entry for `k` (hash `h`), or -1.
-    @inline(__always) func findSlot(_ k: Value, _ h: Int) -> Int {
-        let tag = self.tag(h)
+    /// Visits the index slots on the probe sequence of `h`, in order, until `visit` returns a
+    /// result (the one place that walks the sequence; `visit` is inlined into each caller).
+    @inline(__always) func probe(_ h: Int, _ visit: (_ slot: Int, _ value: UInt32) -> Int?) -> Int {
         var b = h & mask
         var perturb = UInt(bitPattern: h)
         while true {
             for d in 0..<HashTable.lineProbes {
                 let i = HashTable.lineSlot(b, d)
-                let s = slots[i]
-                if s == HashTable.emptySlot { return -1 }
-                if isLive(s, tag: tag) {
-                    let e = entry(s)
-                    if ents[e].hash == h && same(ents[e].key, k) { return i }
-                }
+                if let r = visit(i, slots[i]) { return r }
             }
             b = HashTable.nextBase(b, &perturb, mask)
+        }
+    }
+
+    /// The index slot holding the entry for `k` (hash `h`), or -1.
+    @inline(__always) func findSlot(_ k: Value, _ h: Int) -> Int {
+        let tag = self.tag(h)
+        return probe(h) { i, s in
+            if s == HashTable.emptySlot { return -1 }
+            if isLive(s, tag: tag) {
+                let e = entry(s)
+                if ents[e].hash == h && same(ents[e].key, k) { return i }
+            }
+            return nil
         }
     }
 
@@ -199,16 +207,7 @@ public final class HashTable: LispObject {
 
     /// A free (empty or deleted) index slot on the probe sequence of `h`.
     @inline(__always) func freeSlot(_ h: Int) -> Int {
-        var b = h & mask
-        var perturb = UInt(bitPattern: h)
-        while true {
-            for d in 0..<HashTable.lineProbes {
-                let i = HashTable.lineSlot(b, d)
-                let s = slots[i]
-                if s == HashTable.emptySlot || s == HashTable.deletedSlot { return i }
-            }
-            b = HashTable.nextBase(b, &perturb, mask)
-        }
+        probe(h) { i, s in s == HashTable.emptySlot || s == HashTable.deletedSlot ? i : nil }
     }
 
     func rebuildIndex(_ cap: Int) {
@@ -230,23 +229,19 @@ public final class HashTable: LispObject {
     /// both the lookup and the insertion.
     @inline(__always) func probeForPut(_ k: Value, _ h: Int) -> (slot: Int, found: Bool) {
         let tag = self.tag(h)
-        var b = h & mask
-        var perturb = UInt(bitPattern: h)
         var firstFree = -1
-        while true {
-            for d in 0..<HashTable.lineProbes {
-                let i = HashTable.lineSlot(b, d)
-                let s = slots[i]
-                if s == HashTable.emptySlot { return (firstFree >= 0 ? firstFree : i, false) }
-                if s == HashTable.deletedSlot {
-                    if firstFree < 0 { firstFree = i }
-                } else if s & ~entryMask == tag {
-                    let e = entry(s)
-                    if ents[e].hash == h && same(ents[e].key, k) { return (i, true) }
-                }
+        var found = false
+        let slot = probe(h) { i, s in
+            if s == HashTable.emptySlot { return firstFree >= 0 ? firstFree : i }
+            if s == HashTable.deletedSlot {
+                if firstFree < 0 { firstFree = i }
+            } else if s & ~entryMask == tag {
+                let e = entry(s)
+                if ents[e].hash == h && same(ents[e].key, k) { found = true; return i }
             }
-            b = HashTable.nextBase(b, &perturb, mask)
+            return nil
         }
+        return (slot, found)
     }
 
     public func put(_ k: Value, _ v: Value) {
