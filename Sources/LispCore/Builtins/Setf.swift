@@ -16,9 +16,12 @@ struct SetfExpansion {
     var stores: [Value]
     var store: Value
     var access: Value
-    /// Set when the place is written by calling its `(setf accessor)` function: the accessor and
-    /// its argument forms (`setf` then uses `sys::%setf-call`, see Compiler/SetfCall.swift).
-    var setfFunctionCall: (accessor: Value, args: [Value])? = nil
+    /// Set when storing is a plain call on the place's argument forms followed by the new value
+    /// (these forms are the call's head and leading arguments): a short-form `defsetf` updater,
+    /// or `sys::%setf-call` for a `(setf accessor)` function (Compiler/SetfCall.swift). `setf`
+    /// then writes that call directly, without binding temporaries: arguments are evaluated left
+    /// to right, the order the temporaries would give.
+    var directStore: [Value]? = nil
 }
 
 extension CoreMacros {
@@ -45,8 +48,12 @@ extension CoreMacros {
             let temps = args.map { _ in gensym("G") }
             let new = gensym("NEW")
             if let upd = SetfRegistry.updaters[op] {
+                // An updater that is a macro may evaluate its arguments otherwise: no direct call.
+                var direct: [Value]? = nil
+                if let us = upd.asSymbol, us.macro == nil { direct = [upd] + args }
                 return SetfExpansion(temps: temps, vals: args, stores: [new],
-                                     store: .cons(upd, listFrom(temps + [new])), access: .cons(c.car, listFrom(temps)))
+                                     store: .cons(upd, listFrom(temps + [new])), access: .cons(c.car, listFrom(temps)),
+                                     directStore: direct)
             }
             switch op.package === rt.world.cl ? op.name : "" {
             case "THE":
@@ -93,7 +100,7 @@ extension CoreMacros {
             let setter = list(.symbol(Sym.function), list(.symbol(Sym.setf), c.car))
             return SetfExpansion(temps: temps, vals: args, stores: [new],
                                  store: .cons(cl("FUNCALL"), .cons(setter, listFrom([new] + temps))),
-                                 access: .cons(c.car, listFrom(temps)), setfFunctionCall: (c.car, args))
+                                 access: .cons(c.car, listFrom(temps)), directStore: [sys("%SETF-CALL"), c.car] + args)
         default: break
         }
         try rt.signalError(rt.programError("\(rt.printString(place)) is not a valid place"))
@@ -152,17 +159,8 @@ extension CoreMacros {
             if did && !eq(exp, place) { return try setOne(rt, exp, value, env) }
             return list(cl("SETQ"), Value(s), value)
         }
-        // A place written by a short-form defsetf function: call it on the place's argument
-        // forms and the value directly. Function arguments are evaluated left to right, so this
-        // is the order the temporaries would give, without binding them.
-        if case .cons(let c) = place, let op = c.car.asSymbol, SetfRegistry.expanders[op] == nil,
-           let upd = SetfRegistry.updaters[op], let us = upd.asSymbol, us.macro == nil {
-            return .cons(upd, listFrom(c.cdr.listArray + [value]))
-        }
         let e = try setfExpansion(rt, place, env)
-        if let call = e.setfFunctionCall {
-            return .cons(sys("%SETF-CALL"), .cons(call.accessor, listFrom(call.args + [value])))
-        }
+        if let call = e.directStore { return listFrom(call + [value]) }
         var bindings = zip(e.temps, e.vals).map { list($0, $1) }
         if e.stores.count == 1 {
             bindings.append(list(e.stores[0], value))
