@@ -147,12 +147,7 @@ public final class Compiler {
                vc.cdr.listArray.count == entry.arity {
                 return entry.build(self, i, try compileOperands(vc.cdr, env, fs))
             }
-            let value = try compile(b.car, env, fs, mv: false)
-            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                let v = try value(rt, fp)
-                if case .box(let bx) = fp[i] { bx.value = v } else { (fp + i).store(consume v) }
-                return .null
-            }
+            return setqCode(i, CodeRead(code: try compile(b.car, env, fs, mv: false)))
         }
         return try compile(form, env, fs, mv: false)
     }
@@ -206,13 +201,13 @@ public final class Compiler {
         case .local(let i):
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let v = try value(rt, fp)
-                if case .box(let b) = fp[i] { b.value = v } else { (fp + i).store(v) }
+                (fp + i).setVariable(v)
                 return v
             }
         case .captured(let r):
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let v = try value(rt, fp)
-                if case .box(let b) = fp[r.slot] { b.value = v } else { (fp + r.slot).store(v) }
+                (fp + r.slot).setVariable(v)
                 return v
             }
         }
@@ -248,7 +243,7 @@ public final class Compiler {
                 if let inl = inliners[ObjectIdentifier(op)], op.package === rt.world.cl || op.package === rt.world.system {
                     let operands = try compileOperands(c.cdr, env, fs)
                     if let code = inl.expand(self, operands, mv) { return code }
-                    return globalCall(op, operands.map { Op(operandCode($0)) }, mv: mv)
+                    return globalCall(op, operands: operands, mv: mv)
                 }
                 // (f (op var constant)): the argument's open-coded operation runs inside the call.
                 if case .cons(let argList) = c.cdr, argList.cdr.isNil, case .cons(let arg) = argList.car,
@@ -257,21 +252,10 @@ public final class Compiler {
                     let operands = try compileOperands(arg.cdr, env, fs)
                     if let code = fused.build(self, op, operands) { return code }
                     let single = inliners[ObjectIdentifier(argOp)]?.expand(self, operands, false)
-                        ?? globalCall(argOp, operands.map { Op(operandCode($0)) }, mv: false)
+                        ?? globalCall(argOp, operands: operands, mv: false)
                     return globalCall(op, [Op(single)], mv: mv)
                 }
-                // One or two arguments: local variables and constants are read in place by the
-                // call closure instead of through a closure each.
-                if case .cons(let first) = c.cdr {
-                    if first.cdr.isNil {
-                        return globalCall1(op, try operand(first.car, env, fs))
-                    }
-                    if case .cons(let second) = first.cdr, second.cdr.isNil {
-                        let a = try operand(first.car, env, fs)
-                        return globalCall2(op, a, try operand(second.car, env, fs))
-                    }
-                }
-                return globalCall(op, try compileArgs(c.cdr, env, fs), mv: mv)
+                return globalCall(op, operands: try compileOperands(c.cdr, env, fs), mv: mv)
             }
         }
         if case .cons(let lc) = c.car, lc.car.asSymbol === Sym.lambda {
@@ -302,26 +286,8 @@ public final class Compiler {
                 guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 return try cell.callGuaranteed(rt, rt.sp, 0)
             }
-        case 1:
-            let a0 = args[0].run
-            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                let x = try a0(rt, fp)
-                guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
-                let base = rt.sp
-                (base + 0).store(consume x)
-                return try cell.callGuaranteed(rt, base, 1)
-            }
-        case 2:
-            let a0 = args[0].run, a1 = args[1].run
-            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                let x = try a0(rt, fp)
-                let y = try a1(rt, fp)
-                guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
-                let base = rt.sp
-                (base + 0).store(consume x)
-                (base + 1).store(consume y)
-                return try cell.callGuaranteed(rt, base, 2)
-            }
+        case 1: return globalCall1(sym, CodeRead(code: args[0].run))
+        case 2: return globalCall2(sym, CodeRead(code: args[0].run), CodeRead(code: args[1].run))
         case 3:
             let a0 = args[0].run, a1 = args[1].run, a2 = args[2].run
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
@@ -335,28 +301,11 @@ public final class Compiler {
                 (base + 2).store(consume z)
                 return try cell.callGuaranteed(rt, base, 3)
             }
-        case 4:
-            // (f a b :key v): the common shape of a call with one keyword argument.
+        case 4, 5, 6:
+            // Calls with one or two keyword pairs (the COMM functions' usual shape). The closures
+            // are captured lets: iterating an array of them would retain each one per call.
             let a0 = args[0].run, a1 = args[1].run, a2 = args[2].run, a3 = args[3].run
-            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                let w = try a0(rt, fp)
-                let x = try a1(rt, fp)
-                let y = try a2(rt, fp)
-                let z = try a3(rt, fp)
-                guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
-                let base = rt.sp
-                if base + 4 >= rt.stackLimit { try rt.stackExhausted() }
-                (base + 0).store(consume w)
-                (base + 1).store(consume x)
-                (base + 2).store(consume y)
-                (base + 3).store(consume z)
-                return try cell.callGuaranteed(rt, base, 4)
-            }
-        case 5, 6:
-            // Calls with two keyword pairs (the COMM functions' usual shape). The closures are
-            // captured lets: iterating an array of them would retain each one per call.
-            let a0 = args[0].run, a1 = args[1].run, a2 = args[2].run, a3 = args[3].run, a4 = args[4].run
-            let a5 = args.count == 6 ? args[5].run : a4
+            let a4 = args.count >= 5 ? args[4].run : a3, a5 = args.count == 6 ? args[5].run : a3
             let n = args.count
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
                 let base = rt.sp
@@ -365,8 +314,8 @@ public final class Compiler {
                 (base + 0).store(try a0(rt, fp)); rt.sp = base + 1
                 (base + 1).store(try a1(rt, fp)); rt.sp = base + 2
                 (base + 2).store(try a2(rt, fp)); rt.sp = base + 3
-                (base + 3).store(try a3(rt, fp)); rt.sp = base + 4
-                (base + 4).store(try a4(rt, fp))
+                (base + 3).store(try a3(rt, fp))
+                if n >= 5 { rt.sp = base + 4; (base + 4).store(try a4(rt, fp)) }
                 if n == 6 { rt.sp = base + 5; (base + 5).store(try a5(rt, fp)) }
                 rt.sp = base
                 guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
@@ -385,6 +334,16 @@ public final class Compiler {
                 guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
                 return try cell.callGuaranteed(rt, base, args.count)
             }
+        }
+    }
+
+    /// A global call of classified arguments (`compileOperands`): with one or two, local
+    /// variables and constants are read in place by the call itself, not through a closure each.
+    func globalCall(_ sym: Symbol, operands: [Operand], mv: Bool) -> Code {
+        switch operands.count {
+        case 1: return globalCall1(sym, operands[0])
+        case 2: return globalCall2(sym, operands[0], operands[1])
+        default: return globalCall(sym, operands.map { Op(operandCode($0)) }, mv: mv)
         }
     }
 

@@ -113,7 +113,7 @@ extension Compiler {
                 (fp + vs).store(cell.car)
                 // The step is taken before the body, as SBCL does: a body that cuts the list
                 // after the current element still sees the elements it had.
-                if case .box(let b) = fp[ps] { b.value = cell.cdr } else { (fp + ps).store(cell.cdr) }
+                (fp + ps).setVariable(cell.cdr)
                 discard(try statements(rt, fp), rt)
                 if rt.interruptRequested { try rt.checkInterrupt() }
             }

@@ -250,7 +250,7 @@ extension Compiler {
                 var fns: [Value] = []
                 for m in makers { fns.append(try m.run(rt, fp)) }
                 for (i, s) in slots.enumerated() {
-                    if case .box(let b) = fp[s] { b.value = fns[i] } else { fp[s] = fns[i] }
+                    (fp + s).setVariable(fns[i])
                 }
                 return try bodyCode(rt, fp)
             }

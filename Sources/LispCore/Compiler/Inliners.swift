@@ -122,7 +122,7 @@ extension Compiler {
             let isNot = op.name == "NOT" || op.name == "NULL"
             let operands = isNot ? [Operand.test(try compileTest(form.cadr, env, fs))] : try compileOperands(c.cdr, env, fs)
             if let t = entry.expand(self, operands) { return t }
-            return truthTest(globalCall(op, operands.map { Op(operandCode($0)) }, mv: false))
+            return truthTest(globalCall(op, operands: operands, mv: false))
         }
         switch form {
         case .null: return { _, _ in false }
@@ -297,7 +297,7 @@ extension Compiler {
     func setqCode<R: OperandRead>(_ slot: Int, _ read: R) -> Code {
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let v = try read.read(rt, fp)
-            if case .box(let bx) = fp[slot] { bx.value = v } else { (fp + slot).store(consume v) }
+            (fp + slot).setVariable(consume v)
             return .null
         }
     }
@@ -475,10 +475,7 @@ enum AddInline: BinaryInline {
         return o ? nil : .fixnum(r)
     }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
-        if case .fixnum(let i) = x, case .fixnum(let j) = y {
-            let (r, o) = i.addingReportingOverflow(j)
-            if !o { return .fixnum(r) }
-        }
+        if case .fixnum(let i) = x, case .fixnum(let j) = y, let r = onFixnums(i, j) { return r }
         return try Numeric.add(rt, x, y)
     }
 }
@@ -489,10 +486,7 @@ enum SubInline: BinaryInline {
         return o ? nil : .fixnum(r)
     }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
-        if case .fixnum(let i) = x, case .fixnum(let j) = y {
-            let (r, o) = i.subtractingReportingOverflow(j)
-            if !o { return .fixnum(r) }
-        }
+        if case .fixnum(let i) = x, case .fixnum(let j) = y, let r = onFixnums(i, j) { return r }
         return try Numeric.sub(rt, x, y)
     }
 }
@@ -503,10 +497,7 @@ enum MulInline: BinaryInline {
         return o ? nil : .fixnum(r)
     }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
-        if case .fixnum(let i) = x, case .fixnum(let j) = y {
-            let (r, o) = i.multipliedReportingOverflow(by: j)
-            if !o { return .fixnum(r) }
-        }
+        if case .fixnum(let i) = x, case .fixnum(let j) = y, let r = onFixnums(i, j) { return r }
         return try Numeric.mul(rt, x, y)
     }
 }
@@ -514,7 +505,7 @@ enum LessInline: BinaryPredicate {
     static var fixnumFast: Bool { true }
     @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i < j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
-        if case .fixnum(let i) = x, case .fixnum(let j) = y { return i < j }
+        if case .fixnum(let i) = x, case .fixnum(let j) = y { return testFixnums(i, j) }
         return try Numeric.compare(rt, x, y) < 0
     }
 }
@@ -522,7 +513,7 @@ enum GreaterInline: BinaryPredicate {
     static var fixnumFast: Bool { true }
     @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i > j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
-        if case .fixnum(let i) = x, case .fixnum(let j) = y { return i > j }
+        if case .fixnum(let i) = x, case .fixnum(let j) = y { return testFixnums(i, j) }
         return try Numeric.compare(rt, x, y) > 0
     }
 }
@@ -530,7 +521,7 @@ enum LessEqualInline: BinaryPredicate {
     static var fixnumFast: Bool { true }
     @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i <= j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
-        if case .fixnum(let i) = x, case .fixnum(let j) = y { return i <= j }
+        if case .fixnum(let i) = x, case .fixnum(let j) = y { return testFixnums(i, j) }
         return try Numeric.compare(rt, x, y) <= 0
     }
 }
@@ -538,7 +529,7 @@ enum GreaterEqualInline: BinaryPredicate {
     static var fixnumFast: Bool { true }
     @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i >= j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
-        if case .fixnum(let i) = x, case .fixnum(let j) = y { return i >= j }
+        if case .fixnum(let i) = x, case .fixnum(let j) = y { return testFixnums(i, j) }
         return try Numeric.compare(rt, x, y) >= 0
     }
 }
@@ -546,7 +537,7 @@ enum NumEqualInline: BinaryPredicate {
     static var fixnumFast: Bool { true }
     @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i == j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
-        if case .fixnum(let i) = x, case .fixnum(let j) = y { return i == j }
+        if case .fixnum(let i) = x, case .fixnum(let j) = y { return testFixnums(i, j) }
         return try Numeric.numEqual(rt, x, y)
     }
 }
@@ -560,10 +551,7 @@ enum ModInline: BinaryInline {
         return .fixnum(r != 0 && (r < 0) != (j < 0) ? r + j : r)
     }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
-        if case .fixnum(let i) = x, case .fixnum(let j) = y, j != 0, j != -1 {
-            let r = i % j
-            return .fixnum(r != 0 && (r < 0) != (j < 0) ? r + j : r)
-        }
+        if case .fixnum(let i) = x, case .fixnum(let j) = y, let r = onFixnums(i, j) { return r }
         return try rt.callBuiltin(symMod, x, y)
     }
 }
@@ -574,7 +562,7 @@ enum EqlInline: BinaryPredicate {
     static var fixnumFast: Bool { true }
     @inline(__always) static func testFixnums(_ i: Int, _ j: Int) -> Bool { i == j }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Bool {
-        if case .fixnum(let i) = x, case .fixnum(let j) = y { return i == j }
+        if case .fixnum(let i) = x, case .fixnum(let j) = y { return testFixnums(i, j) }
         return eql(x, y)
     }
 }
@@ -607,7 +595,7 @@ enum OnePlusInline: UnaryInline {
     static var fixnumFast: Bool { true }
     @inline(__always) static func onFixnum(_ i: Int) -> Value? { i < Int.max ? .fixnum(i + 1) : nil }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
-        if case .fixnum(let i) = x, i < Int.max { return .fixnum(i + 1) }
+        if case .fixnum(let i) = x, let r = onFixnum(i) { return r }
         return try Numeric.add(rt, x, .fixnum(1))
     }
 }
@@ -615,7 +603,7 @@ enum OneMinusInline: UnaryInline {
     static var fixnumFast: Bool { true }
     @inline(__always) static func onFixnum(_ i: Int) -> Value? { i > Int.min ? .fixnum(i - 1) : nil }
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
-        if case .fixnum(let i) = x, i > Int.min { return .fixnum(i - 1) }
+        if case .fixnum(let i) = x, let r = onFixnum(i) { return r }
         return try Numeric.sub(rt, x, .fixnum(1))
     }
 }
@@ -650,7 +638,7 @@ enum ZeropInline: UnaryPredicate {
     static var fixnumFast: Bool { true }
     @inline(__always) static func testFixnum(_ i: Int) -> Bool { i == 0 }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
-        if case .fixnum(let i) = x { return i == 0 }
+        if case .fixnum(let i) = x { return testFixnum(i) }
         return try rt.callBuiltin(symZerop, x).isTrue
     }
 }
@@ -670,7 +658,7 @@ enum PluspInline: UnaryPredicate {
     static var fixnumFast: Bool { true }
     @inline(__always) static func testFixnum(_ i: Int) -> Bool { i > 0 }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
-        if case .fixnum(let i) = x { return i > 0 }
+        if case .fixnum(let i) = x { return testFixnum(i) }
         return try rt.callBuiltin(symPlusp, x).isTrue
     }
 }
@@ -678,7 +666,7 @@ enum MinuspInline: UnaryPredicate {
     static var fixnumFast: Bool { true }
     @inline(__always) static func testFixnum(_ i: Int) -> Bool { i < 0 }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
-        if case .fixnum(let i) = x { return i < 0 }
+        if case .fixnum(let i) = x { return testFixnum(i) }
         return try rt.callBuiltin(symMinusp, x).isTrue
     }
 }
@@ -686,7 +674,7 @@ enum OddpInline: UnaryPredicate {
     static var fixnumFast: Bool { true }
     @inline(__always) static func testFixnum(_ i: Int) -> Bool { i & 1 != 0 }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
-        if case .fixnum(let i) = x { return i & 1 != 0 }
+        if case .fixnum(let i) = x { return testFixnum(i) }
         return try rt.callBuiltin(symOddp, x).isTrue
     }
 }
@@ -694,7 +682,7 @@ enum EvenpInline: UnaryPredicate {
     static var fixnumFast: Bool { true }
     @inline(__always) static func testFixnum(_ i: Int) -> Bool { i & 1 == 0 }
     @inline(__always) static func test(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Bool {
-        if case .fixnum(let i) = x { return i & 1 == 0 }
+        if case .fixnum(let i) = x { return testFixnum(i) }
         return try rt.callBuiltin(symEvenp, x).isTrue
     }
 }

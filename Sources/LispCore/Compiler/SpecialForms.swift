@@ -84,7 +84,7 @@ extension Compiler {
             if let code = fused.build(self, operands, then, els, mv) { return code }
             // Not the fused shape (operands other than a variable and a constant).
             let test = testEntry.expand(self, operands)
-                ?? truthTest(globalCall(op, operands.map { Op(operandCode($0)) }, mv: false))
+                ?? truthTest(globalCall(op, operands: operands, mv: false))
             return ifCode(test, then, els, mv: mv)
         }
         let test = try compileTest(form.cadr, env, fs)

@@ -103,6 +103,12 @@ extension UnsafeMutablePointer where Pointee == Value {
         default: pointee = consume v
         }
     }
+
+    /// Assign `v` to the lexical variable in this frame slot: into its box when a closure has
+    /// captured it (the slot then holds the shared `Box`), else into the slot itself.
+    @inline(__always) public func setVariable(_ v: __owned Value) {
+        if case .box(let b) = pointee { b.value = v } else { store(v) }
+    }
 }
 
 /// Drop a value that is not needed (the result of a statement evaluated for effect). Immediates
