@@ -37,7 +37,10 @@ public final class Driver {
         /// The state, handle or collection the callback is for (NIL when none).
         var object: Value { objectRef.map { .object($0) } ?? .null }
     }
-    var contexts: [CallbackContext] = []
+    /// The innermost callback running (callbacks nest when one waits on a socket stream and
+    /// the driver serves others meanwhile); each `runCallback` saves and restores it. A single
+    /// optional, not a stack array: no uniqueness checks or capacity growth per callback.
+    var currentContext: CallbackContext?
     let abandonTag: Value = .object(LispObject())
     var handlerCluster: [Handler] = []
 
@@ -282,7 +285,8 @@ public final class Driver {
     func runCallback(_ lc: LispCollection, _ object: Value, _ body: () throws(Unwind) -> Void) {
         let savedSP = rt.sp, savedDepth = rt.depth
         let nCatch = rt.catchTags.count, nHandlers = rt.handlerClusters.count, nRestarts = rt.restarts.count
-        contexts.append(CallbackContext(collection: lc, object: object))
+        let outerContext = currentContext
+        currentContext = CallbackContext(collection: lc, object: object)
         rt.handlerClusters.append(handlerCluster)
         do throws(Unwind) {
             try body()
@@ -296,7 +300,7 @@ public final class Driver {
                 rt.errorOutputStream.finishOutput()
             }
         }
-        contexts.removeLast()
+        currentContext = outerContext
         rt.sp = savedSP
         rt.depth = savedDepth
         if rt.catchTags.count > nCatch { rt.catchTags.removeLast(rt.catchTags.count - nCatch) }
@@ -313,7 +317,7 @@ public final class Driver {
     /// The handler established around callbacks (SERIOUS-CONDITION).
     func makeHandler() {
         let fn = LispFunction(name: Value(World.shared.system.internExternal("%COMM-CALLBACK-HANDLER")), kind: .native1 { [unowned self] rt, cond throws(Unwind) in
-            guard let ctx = self.contexts.last else { return .null }
+            guard let ctx = self.currentContext else { return .null }
             let lc = ctx.collection
             guard case .object(let o) = cond, let c = o as? LispCondition else { return .null }
             let report = (try? rt.conditionReport(c)) ?? "(unprintable condition)"

@@ -110,8 +110,8 @@ final class GeneralVectorStorage: MutableByteStorage {
     let scratch: ByteArray
     init(_ v: LispVector) { vector = v; scratch = ByteArray(count: v.count) }
     var count: Int { scratch.count }
-    func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
-        try scratch.withUnsafeMutableBytes(body)
+    func withRawBytes(_ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        scratch.withRawBytes(body)
     }
     func copyBack(_ start: Int, _ end: Int) {
         let e = min(end, vector.items.count, scratch.count)

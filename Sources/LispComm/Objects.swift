@@ -7,8 +7,8 @@ import LispCore
 
 /// `(unsigned-byte 8)` vectors are read into and written from in place.
 extension ByteVector: MutableByteStorage {
-    public func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
-        try bytes.withUnsafeMutableBytes(body)
+    public func withRawBytes(_ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        bytes.withUnsafeMutableBytes(body)
     }
 }
 
@@ -19,8 +19,8 @@ final class BaseStringStorage: MutableByteStorage {
     init(_ s: LispString) { string = s }
     init(count: Int) { string = LispString(baseCount: count) }
     var count: Int { string.bytes.count }
-    func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
-        try string.bytes.withUnsafeMutableBytes(body)
+    func withRawBytes(_ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        string.bytes.withUnsafeMutableBytes(body)
     }
 }
 
@@ -42,8 +42,8 @@ final class CharStringStorage: MutableByteStorage {
         }
     }
     var count: Int { scratch.count }
-    func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
-        try scratch.withUnsafeMutableBytes(body)
+    func withRawBytes(_ body: (UnsafeMutableRawBufferPointer) -> Void) {
+        scratch.withRawBytes(body)
     }
     /// Copy bytes `[start, end)` back into the string after a read.
     func copyBack(_ start: Int, _ end: Int) {

@@ -327,5 +327,5 @@ enum SSLBridge {
 
 extension Driver {
     /// The collection whose callback is running (for Lisp code run inside OpenSSL callbacks).
-    var currentCollectionForSSL: LispCollection? { contexts.last?.collection }
+    var currentCollectionForSSL: LispCollection? { currentContext?.collection }
 }

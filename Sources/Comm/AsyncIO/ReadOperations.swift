@@ -46,8 +46,8 @@ extension AsyncIOState {
         rErrorCallback = errorCallback
         if inLength > 0 {
             let n = min(inLength, e - start)
-            inBuffer!.withUnsafeMutableBytes { src in
-                buffer.withUnsafeMutableBytes { dst in
+            inBuffer!.withRawBytes { src in
+                buffer.withRawBytes { dst in
                     (dst.baseAddress! + start).copyMemory(from: src.baseAddress!, byteCount: n)
                 }
             }
@@ -245,8 +245,8 @@ extension AsyncIOState {
         let cap = max((old?.count ?? 0) * 2, inLength + 4096, 8192)
         let nb = storageFactory(cap)
         if let o = old, inLength > 0 {
-            o.withUnsafeMutableBytes { src in
-                nb.withUnsafeMutableBytes { dst in dst.baseAddress!.copyMemory(from: src.baseAddress!, byteCount: inLength) }
+            o.withRawBytes { src in
+                nb.withRawBytes { dst in dst.baseAddress!.copyMemory(from: src.baseAddress!, byteCount: inLength) }
             }
         }
         inBuffer = nb
@@ -326,7 +326,7 @@ extension AsyncIOState {
         if n == 0 { return }
         let rest = inLength - n
         if rest > 0 {
-            inBuffer!.withUnsafeMutableBytes { p in
+            inBuffer!.withRawBytes { p in
                 p.baseAddress!.copyMemory(from: p.baseAddress! + n, byteCount: rest)
             }
         }
@@ -342,8 +342,8 @@ extension AsyncIOState {
         guard let old = inBuffer else { return }
         let nb = factory(max(old.count, 1))
         if inLength > 0 {
-            old.withUnsafeMutableBytes { src in
-                nb.withUnsafeMutableBytes { dst in dst.baseAddress!.copyMemory(from: src.baseAddress!, byteCount: inLength) }
+            old.withRawBytes { src in
+                nb.withRawBytes { dst in dst.baseAddress!.copyMemory(from: src.baseAddress!, byteCount: inLength) }
             }
         }
         inBuffer = nb
@@ -362,8 +362,8 @@ extension AsyncIOState {
         let e = try AsyncIOState.checkRange(buffer, start, end)
         let n = min(inLength, e - start)
         if n == 0 { return 0 }
-        inBuffer!.withUnsafeMutableBytes { src in
-            buffer.withUnsafeMutableBytes { dst in (dst.baseAddress! + start).copyMemory(from: src.baseAddress!, byteCount: n) }
+        inBuffer!.withRawBytes { src in
+            buffer.withRawBytes { dst in (dst.baseAddress! + start).copyMemory(from: src.baseAddress!, byteCount: n) }
         }
         dropFront(n)
         return n

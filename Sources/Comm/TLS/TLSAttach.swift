@@ -96,7 +96,7 @@ extension AsyncIOState {
         if inLength > 0, let buf = inBuffer {
             let n = inLength
             var failure: TLSError?
-            buf.withUnsafeMutableBytes { p in
+            buf.withRawBytes { p in
                 do throws(TLSError) { try t.feedReadPrefix(UnsafeRawBufferPointer(start: p.baseAddress, count: n)) } catch { failure = error }
             }
             if let error = failure {
