@@ -151,6 +151,14 @@ func equalpHash(_ v: Value, _ depth: Int = 4) -> Int {
         if depth <= 0 { return 0xC025 }
         return mixHash(equalpHash(c.car, depth - 1) &* 31 &+ equalpHash(c.cdr, depth - 1))
     case .object(let o):
+        if type(of: o) == LispComplex.self {
+            // As the number it is equalp to: a zero imaginary part hashes as the real part alone.
+            let c = unsafeDowncast(o, to: LispComplex.self)
+            let im = Numeric.value(c.imag)
+            let re = equalpHash(Numeric.value(c.real), depth)
+            if numericEqualForEqualp(im, .fixnum(0)) { return re }
+            return mixHash(re &* 31 &+ equalpHash(im, depth))
+        }
         if let s = o as? StructureObject { return addressHash(s.type) }
         if o is HashTable || o is LispArray { return 5 }
         return addressHash(o)

@@ -11,8 +11,9 @@ enum PrintBuiltins {
         case .object(let o):
             // String output streams (with-output-to-string) are the hot case: an exact class check
             // is cheaper than the dynamic cast's walk of the class hierarchy.
-            if type(of: o) == StringOutputStream.self { return unsafeDowncast(o, to: StringOutputStream.self) }
+            if let so = StringOutputStream.open(o) { return so }
             if let s = o as? LispStream {
+                if !s.isOpen { try rt.closedStreamError(s) }
                 if s.isOutput { return s }
                 try rt.typeError(v, spec: list(.symbol(Symbol.cl("SATISFIES")), .symbol(Symbol.cl("OUTPUT-STREAM-P"))))
             }
@@ -100,6 +101,7 @@ enum PrintBuiltins {
                         return .null
                     }
                 case .object(let o):
+                    if let st = o as? LispStream, !st.isOpen { try rt.closedStreamError(st) }
                     if let so = o as? StringOutputStream, so.target == nil {
                         if let out = try fast.run(rt, args, from: 2) { so.writeScalars(out); return .null }
                     } else if let st = o as? LispStream, let out = try fast.run(rt, args, from: 2) {

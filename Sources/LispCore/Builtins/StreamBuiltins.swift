@@ -12,7 +12,10 @@ enum StreamBuiltins {
             if case .object(let o)? = Sym.terminalIO.value, let st = o as? LispStream { return st }
             return rt.stdinStream
         case .object(let o):
-            if let s = o as? LispStream { return s }
+            if let s = o as? LispStream {
+                if !s.isOpen { try rt.closedStreamError(s) }
+                return s
+            }
         default: break
         }
         try rt.typeError(v, "STREAM")

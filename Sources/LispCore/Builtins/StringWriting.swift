@@ -10,8 +10,8 @@ enum StringWriting {
     /// stack (owned by the caller) for the whole call, so a builtin may use them without a
     /// retain/release pair of its own — which is most of the cost of writing one character.
     @inline(__always) static func borrowedStringStream(_ p: UnsafeMutablePointer<Value>) -> Unmanaged<StringOutputStream>? {
-        if case .object(let o) = p.pointee, type(of: o) == StringOutputStream.self {
-            return Unmanaged.passUnretained(unsafeDowncast(o, to: StringOutputStream.self))
+        if case .object(let o) = p.pointee, let so = StringOutputStream.open(o) {
+            return Unmanaged.passUnretained(so)
         }
         return nil
     }

@@ -725,8 +725,8 @@ enum SvrefInline: BinaryInline {
 /// call (any other stream or designator goes to the builtin).
 enum WriteCharInline: BinaryInline {
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
-        if case .character(let c) = x, case .object(let o) = y, type(of: o) == StringOutputStream.self {
-            unsafeDowncast(o, to: StringOutputStream.self).writeChar(c)
+        if case .character(let c) = x, case .object(let o) = y, let so = StringOutputStream.open(o) {
+            so.writeChar(c)
             return x
         }
         return try rt.callBuiltin(symWriteChar, x, y)
@@ -735,8 +735,8 @@ enum WriteCharInline: BinaryInline {
 /// `(write-string string stream)` to a string output stream (see `WriteCharInline`).
 enum WriteStringInline: BinaryInline {
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
-        if case .string(let s) = x, case .object(let o) = y, type(of: o) == StringOutputStream.self {
-            unsafeDowncast(o, to: StringOutputStream.self).writeLispString(s, 0, s.count)
+        if case .string(let s) = x, case .object(let o) = y, let so = StringOutputStream.open(o) {
+            so.writeLispString(s, 0, s.count)
             return x
         }
         return try rt.callBuiltin(symWriteString, x, y)

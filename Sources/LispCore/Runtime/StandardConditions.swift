@@ -40,6 +40,8 @@ public enum StandardConditions {
                                                    package: World.shared.system)
     public static let streamError = def("STREAM-ERROR", [error], ["STREAM"])
     public static let endOfFile = def("END-OF-FILE", [streamError])
+    /// Input or output on a closed stream (SBCL's SB-INT:CLOSED-STREAM-ERROR).
+    public static let closedStreamError = def("CLOSED-STREAM-ERROR", [streamError], package: World.shared.system)
     public static let parseError = def("PARSE-ERROR", [error])
     public static let readerError = def("READER-ERROR", [parseError, streamError])
     public static let simpleReaderError = def("SIMPLE-READER-ERROR", [simpleCondition, readerError],
@@ -61,7 +63,7 @@ public enum StandardConditions {
              simpleControlError, cellError, unboundVariable, undefinedFunction, unboundSlot,
              arithmeticError, divisionByZero, floatingPointOverflow, floatingPointUnderflow,
              floatingPointInexact, floatingPointInvalid, storageCondition, simpleStorageCondition,
-             streamError, endOfFile, parseError, readerError, simpleReaderError, packageError,
+             streamError, endOfFile, closedStreamError, parseError, readerError, simpleReaderError, packageError,
              simplePackageError, fileError, simpleFileError, printNotReadable, interrupt]
     }
 }
@@ -108,6 +110,11 @@ extension Runtime {
 
     public func typeError(_ datum: Value, spec: Value) throws(Unwind) -> Never {
         try signalError(typeErrorCondition(datum, spec))
+    }
+
+    /// Signal that `stream` is closed (a `stream-error`, as SBCL signals for I/O on it).
+    public func closedStreamError(_ stream: LispStream) throws(Unwind) -> Never {
+        try signalError(makeCondition(StandardConditions.closedStreamError, message: "~S is closed", args: [.object(stream)], slots: ["STREAM": .object(stream)]))
     }
 
     /// Parse a simple type spec written in Swift ("LIST", "(INTEGER 0 10)") into a value.

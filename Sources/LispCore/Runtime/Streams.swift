@@ -69,6 +69,15 @@ open class LispStream: LispObject {
 /// capacity check and a store, with none of a Swift array's uniqueness checks or retains, which
 /// matters because string streams are written one short string or character at a time.
 public final class StringOutputStream: LispStream {
+    /// `o` as a string output stream that is still open (nil otherwise): the exact class check
+    /// the fast write paths use instead of a dynamic cast. A closed one goes to the general
+    /// path, which signals.
+    @inline(__always) public static func open(_ o: LispObject) -> StringOutputStream? {
+        guard type(of: o) == StringOutputStream.self else { return nil }
+        let so = unsafeDowncast(o, to: StringOutputStream.self)
+        return so.isOpen ? so : nil
+    }
+
     private var buf: UnsafeMutablePointer<Unicode.Scalar>
     private var cap: Int
     /// Number of characters written since creation or the last `take`.

@@ -68,6 +68,10 @@ public func equalp(_ a: Value, _ b: Value) -> Bool {
     default: break
     }
     if a.isNumber && b.isNumber { return numericEqualForEqualp(a, b) }
+    if let (ar, ai) = complexPartsForEqualp(a), let (br, bi) = complexPartsForEqualp(b) {
+        // equalp is = on numbers: #c(1 2) and #c(1.0 2.0) are equalp, and so are 1 and #c(1.0 0.0).
+        return numericEqualForEqualp(ar, br) && numericEqualForEqualp(ai, bi)
+    }
     if let xs = sequenceItemsForEqualp(a), let ys = sequenceItemsForEqualp(b) {
         if xs.count != ys.count { return false }
         for i in 0..<xs.count where !equalp(xs[i], ys[i]) { return false }
@@ -94,6 +98,15 @@ func numericEqualForEqualp(_ a: Value, _ b: Value) -> Bool {
         }
         return false
     }
+}
+
+/// A number's real and imaginary parts (0 for a real), when one of the two compared is complex;
+/// nil for anything that is not a number.
+func complexPartsForEqualp(_ v: Value) -> (Value, Value)? {
+    if v.isNumber { return (v, .fixnum(0)) }
+    guard case .object(let o) = v, type(of: o) == LispComplex.self else { return nil }
+    let c = unsafeDowncast(o, to: LispComplex.self)
+    return (Numeric.value(c.real), Numeric.value(c.imag))
 }
 
 func sequenceItemsForEqualp(_ v: Value) -> [Value]? {
