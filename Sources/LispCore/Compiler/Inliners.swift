@@ -76,6 +76,7 @@ extension Compiler {
         unary("1-", OneMinusInline.self)
         unary("CAR", CarInline.self)
         unary("CDR", CdrInline.self)
+        unary("LENGTH", LengthInline.self)
         unaryPredicate("ENDP", EndpInline.self)
         unaryPredicate("CONSP", ConspInline.self)
         unaryPredicate("ATOM", AtomInline.self)
@@ -617,6 +618,19 @@ enum CdrInline: UnaryInline {
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
         if case .cons(let cell) = x { return cell.cdr }
         return try rt.cdr(x)
+    }
+}
+/// `(length x)`: a vector's, string's or byte vector's active length without a call; lists and
+/// non-sequences go to the builtin's own walker (same errors).
+enum LengthInline: UnaryInline {
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value {
+        switch x {
+        case .bytes(let b): return .fixnum(b.count)
+        case .string(let s): return .fixnum(s.count)
+        case .vector(let v): return .fixnum(v.count)
+        case .null: return .fixnum(0)
+        default: return .fixnum(try SequenceCore.length(rt, x))
+        }
     }
 }
 enum EndpInline: UnaryPredicate {
