@@ -47,19 +47,29 @@ enum OperationBuiltins {
     }
 
     static func register(_ rt: Runtime, _ d: Driver) {
+        // Key sets, keys and constants as locals the closures capture: a closure reading a
+        // static let calls swift_once every time (about 9 calls per echoed message).
+        let keys0 = OperationBuiltins.keys0, keys1 = OperationBuiltins.keys1, keys2 = OperationBuiltins.keys2
+        let keys3 = OperationBuiltins.keys3, keys4 = OperationBuiltins.keys4, keys5 = OperationBuiltins.keys5
+        let keys6 = OperationBuiltins.keys6, keys7 = OperationBuiltins.keys7
+        let persist0 = OperationBuiltins.persist0, persist1 = OperationBuiltins.persist1
+        let persist2 = OperationBuiltins.persist2, persist3 = OperationBuiltins.persist3
+        let errorCallback0 = OperationBuiltins.errorCallback0, errorCallback1 = OperationBuiltins.errorCallback1
+        let maxRead1 = OperationBuiltins.maxRead1, elementType1 = OperationBuiltins.elementType1
+        let ignoreRead = OperationBuiltins.ignoreRead
         let comm = World.shared.comm
 
         // MARK: read-buffer
         rt.defN("ASYNC-IO-STATE-READ-BUFFER", 3, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-READ-BUFFER"
-            let kw = try KeyArgs(rt, args, from: 3, allowed: OperationBuiltins.keys0, fname: fname)
+            let kw = try KeyArgs(rt, args, from: 3, allowed: keys0, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let bufVal = args[1]
             let buf = try bufferStorage(rt, bufVal, fname, forWrite: false)
             let (start, end) = try bufferRange(rt, kw, buf.count)
             let cb = try functionDesignator(rt, fname, "callback", args[2])
-            let ecb = try kw.function(OperationBuiltins.errorCallback0)
-            try persist(kw, st, read: true, keys: OperationBuiltins.persist0)
+            let ecb = try kw.function(errorCallback0)
+            try persist(kw, st, read: true, keys: persist0)
             let lc = st.collection
             let sv = Value.object(st)
             let needsCopy = !(buf is ByteVector || buf is BaseStringStorage)
@@ -81,14 +91,14 @@ enum OperationBuiltins {
         let unsignedByte = cl.internExternal("UNSIGNED-BYTE"), signedByte = cl.internExternal("SIGNED-BYTE")
         rt.defN("ASYNC-IO-STATE-READ-WITH-CHECKING", 2, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-READ-WITH-CHECKING"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys1, fname: fname)
+            let kw = try KeyArgs(rt, args, from: 2, allowed: keys1, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let cb = args[1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[1])
-            let ecb = try kw.function(OperationBuiltins.errorCallback1)
-            let maxRead = try kw.integer(OperationBuiltins.maxRead1, min: 1)
+            let ecb = try kw.function(errorCallback1)
+            let maxRead = try kw.integer(maxRead1, min: 1)
             var chars = true
-            if kw.has(OperationBuiltins.elementType1) {
-                let et = kw[OperationBuiltins.elementType1]
+            if kw.has(elementType1) {
+                let et = kw[elementType1]
                 switch et {
                 case .symbol(let s) where s === baseChar || s === character || s.name == "BASE-CHAR" || s.name == "CHARACTER":
                     chars = true
@@ -106,12 +116,12 @@ enum OperationBuiltins {
                 do throws(CommUsageError) { try st.state.setStorageFactory(factory) } catch { try usage(rt, fname, error) }
                 st.checkingChars = chars
             }
-            try persist(kw, st, read: true, keys: OperationBuiltins.persist1)
+            try persist(kw, st, read: true, keys: persist1)
             if let m = maxRead { st.state.maxRead = m }
             // Closures reused while the same functions come back (CallbackCache.swift). No
             // `let make = d.stateBufferCallback`: a method value stored in a local is an
             // allocated partial application on every call.
-            var engineCallback: ReadCallback = OperationBuiltins.ignoreRead
+            var engineCallback: ReadCallback = ignoreRead
             if let f = cb { engineCallback = st.callbacks.checking.get(f, d.stateBufferCallback) }
             var engineError: ReadCallback?
             if let f = ecb { engineError = st.callbacks.checkingError.get(f, d.stateBufferCallback) }
@@ -142,10 +152,10 @@ enum OperationBuiltins {
         // MARK: wait-for-input
         rt.defN("ASYNC-IO-STATE-WAIT-FOR-INPUT", 2, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-WAIT-FOR-INPUT"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys2, fname: fname)
+            let kw = try KeyArgs(rt, args, from: 2, allowed: keys2, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let cb = try functionDesignator(rt, fname, "callback", args[1])
-            try persist(kw, st, read: true, keys: OperationBuiltins.persist2)
+            try persist(kw, st, read: true, keys: persist2)
             let lc = st.collection
             let sv = Value.object(st)
             do throws(CommUsageError) {
@@ -159,15 +169,15 @@ enum OperationBuiltins {
         // MARK: receive-message
         rt.defN("ASYNC-IO-STATE-RECEIVE-MESSAGE", 3, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-RECEIVE-MESSAGE"
-            let kw = try KeyArgs(rt, args, from: 3, allowed: OperationBuiltins.keys3, fname: fname)
+            let kw = try KeyArgs(rt, args, from: 3, allowed: keys3, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let bufVal = args[1]
             let buf = try bufferStorage(rt, bufVal, fname, forWrite: false)
             let (start, end) = try bufferRange(rt, kw, buf.count)
             let cb = try functionDesignator(rt, fname, "callback", args[2])
-            let ecb = try kw.function(OperationBuiltins.errorCallback0)
+            let ecb = try kw.function(errorCallback0)
             let needsAddress = kw.bool("NEEDS-ADDRESS", false)
-            try persist(kw, st, read: true, allowZero: true, keys: OperationBuiltins.persist3)
+            try persist(kw, st, read: true, allowZero: true, keys: persist3)
             let lc = st.collection
             let sv = Value.object(st)
             do throws(CommUsageError) {
@@ -192,13 +202,13 @@ enum OperationBuiltins {
         // MARK: writes
         func startWrite(_ rt: Runtime, _ args: Args, fname: String, first: Int, message: Bool,
                         _ op: (LispState, MutableByteStorage, Int, Int, WriteCallback?, WriteCallback?) throws(CommUsageError) -> Void) throws(Unwind) -> Value {
-            let kw = try KeyArgs(rt, args, from: first + 2, allowed: OperationBuiltins.keys0, fname: fname)
+            let kw = try KeyArgs(rt, args, from: first + 2, allowed: keys0, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let buf = try bufferStorage(rt, args[first], fname, forWrite: true)
             let (start, end) = try bufferRange(rt, kw, buf.count)
             let cb = args[first + 1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[first + 1])
-            let ecb = try kw.function(OperationBuiltins.errorCallback0)
-            try persist(kw, st, read: false, allowZero: message, keys: OperationBuiltins.persist0)
+            let ecb = try kw.function(errorCallback0)
+            try persist(kw, st, read: false, allowZero: message, keys: persist0)
             // Closures reused while the same functions come back (CallbackCache.swift); the
             // callback's buffer argument is the Lisp object behind the storage the engine returns.
             var c: WriteCallback?, ec: WriteCallback?
@@ -281,7 +291,7 @@ enum OperationBuiltins {
 
         rt.defN("ASYNC-IO-STATE-ABORT-AND-CLOSE", 1, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-ABORT-AND-CLOSE"
-            let kw = try KeyArgs(rt, args, from: 1, allowed: OperationBuiltins.keys4, fname: fname)
+            let kw = try KeyArgs(rt, args, from: 1, allowed: keys4, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let cb = try kw.function("CLOSE-CALLBACK")
             let lc = st.collection
@@ -294,7 +304,7 @@ enum OperationBuiltins {
 
         rt.defN("ASYNC-IO-STATE-SHUTDOWN", 2, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-SHUTDOWN"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys5, fname: fname)
+            let kw = try KeyArgs(rt, args, from: 2, allowed: keys5, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let dir = try direction(rt, fname, args[1], .input)
             let cb = try kw.function("CALLBACK")
@@ -315,14 +325,14 @@ enum OperationBuiltins {
 
         rt.defN("CLOSE-ASYNC-IO-STATE", 1, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "CLOSE-ASYNC-IO-STATE"
-            let kw = try KeyArgs(rt, args, from: 1, allowed: OperationBuiltins.keys6, fname: fname)
+            let kw = try KeyArgs(rt, args, from: 1, allowed: keys6, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             return .fixnum(st.state.close(keepAlive: kw.bool("KEEP-ALIVE-P", false)))
         }
 
         rt.defN("ASYNC-IO-STATE-GET-BUFFERED-DATA", 2, -1, in: comm) { rt, args throws(Unwind) in
             let fname = "ASYNC-IO-STATE-GET-BUFFERED-DATA"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: OperationBuiltins.keys7, fname: fname)
+            let kw = try KeyArgs(rt, args, from: 2, allowed: keys7, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let buf = try bufferStorage(rt, args[1], fname, forWrite: false)
             let (start, end) = try bufferRange(rt, kw, buf.count)
