@@ -65,6 +65,13 @@ extension Compiler {
         binaryPredicate("EQL", EqlInline.self)
         binary("MOD", ModInline.self)
         binary("CONS", ConsInline.self)
+        // (setq var (cons x var)), the expansion of (push x var), moves the list (see pushCode).
+        let consSymbol = ObjectIdentifier(Symbol.cl("CONS"))
+        let consSetq = setqInliners[consSymbol]!
+        setqInliners[consSymbol] = SetqInlinerEntry(arity: 2) { c, slot, args in
+            if case .slot(let j) = args[1], j == slot { return c.pushCode(slot, args[0]) }
+            return consSetq.build(c, slot, args)
+        }
         binary("RPLACA", RplacaInline.self)
         binary("RPLACD", RplacdInline.self)
         binary("GETHASH", GethashInline.self)
@@ -298,6 +305,32 @@ extension Compiler {
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let v = try read.read(rt, fp)
             (fp + slot).setVariable(consume v)
+            return .null
+        }
+    }
+}
+
+extension Compiler {
+    /// `(setq var (cons x var))` for effect, the expansion of `(push x var)`: the list is moved
+    /// out of the variable's slot into the new cons, which is moved in, so pushing costs the
+    /// allocation alone (no retain and release of the list, no generic enum copies).
+    func pushCode(_ slot: Int, _ item: Operand) -> Code {
+        switch item {
+        case .slot(let i): return pushCode(slot, SlotRead(slot: i))
+        case .constant(let v): return pushCode(slot, ConstantRead(value: v))
+        case .code, .test: return pushCode(slot, CodeRead(code: operandCode(item)))
+        }
+    }
+
+    private func pushCode<R: OperandRead>(_ slot: Int, _ item: R) -> Code {
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+            let x = try item.read(rt, fp)     // first, as in (cons x var): it may assign var
+            let variable = fp + slot
+            if case .box(let b) = variable.pointee {
+                b.value = .cons(Cons(x, b.value))
+            } else {
+                variable.initialize(to: .cons(Cons(x, variable.move())))
+            }
             return .null
         }
     }
