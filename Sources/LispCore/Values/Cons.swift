@@ -15,17 +15,23 @@ public final class Cons {
     /// (not copied and then overwritten), so unlinking a cell costs no retain and no release:
     /// the only reference count operation per cell is the release that frees it.
     deinit {
-        // Most cells dying are ones this loop unlinked (NIL cdr): leave them unwritten, as a
-        // store to `cdr` just before the generated code reads it back to destroy it stalls
+        // Most cells dying are ones the loop below unlinked (NIL cdr): leave them unwritten, as
+        // a store to `cdr` just before the generated code reads it back to destroy it stalls
         // (a store-to-load forwarding failure: one-byte tag store, wider load).
         guard case .cons = cdr else { return }
         var rest = Value.null
         swap(&rest, &cdr)
+        // For the same reason an unlinked cell is freed one step later (when `dying` is
+        // overwritten), not at once: by then the write of its `cdr` has left the store buffer.
+        // (Measured: reverse micro benchmark -15%; a delay of two steps gains nothing more.)
+        var dying: Cons? = nil
         while case .cons(var next) = consume rest {
             guard isKnownUniquelyReferenced(&next) else { return }
             rest = .null
             swap(&rest, &next.cdr)
+            dying = consume next
         }
+        _ = dying
     }
 }
 
