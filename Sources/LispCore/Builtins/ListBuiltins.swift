@@ -124,18 +124,22 @@ enum ListBuiltins {
         try rt.car(try nthcdr(rt, n, l))
     }
 
+    /// `(nthcdr n l)`. A dotted tail reached before `n` steps is a type-error on it, as in SBCL.
     static func nthcdr(_ rt: Runtime, _ n: Int, _ l: Value) throws(Unwind) -> Value {
-        var p = l
+        guard var cur = ConsCursor(l) else {
+            if !l.isNil { try rt.typeError(l, "LIST") }
+            return .null
+        }
         var i = 0
         while i < n {
-            switch p {
-            case .cons(let c): p = c.cdr
-            case .null: return .null
-            default: try rt.typeError(p, "LIST")
-            }
             i += 1
+            if !cur.advance() {
+                // Past the last cons: its cdr is the result if that was the last step.
+                if i < n && !cur.cdrIsNil { try rt.typeError(cur.cdr, "LIST") }
+                return i == n ? cur.cdr : .null
+            }
         }
-        return p
+        return cur.value
     }
 
     static func nconcAll(_ rt: Runtime, _ lists: [Value]) throws(Unwind) -> Value {
@@ -211,12 +215,7 @@ public enum SequenceCore {
     public static func length(_ rt: Runtime, _ x: Value) throws(Unwind) -> Int {
         switch x {
         case .null: return 0
-        case .cons:
-            var n = 0
-            var p = x
-            while case .cons(let c) = p { n += 1; p = c.cdr }
-            if !p.isNil { try rt.typeError(x, "LIST") }
-            return n
+        case .cons: return try listLength(rt, x)
         case .string(let s): return s.count
         case .vector(let v): return v.count
         case .bytes(let b): return b.count
@@ -224,15 +223,51 @@ public enum SequenceCore {
         }
     }
 
+    /// The length of a proper list; a dotted list is a type-error on its tail, as in SBCL.
+    /// The walk retains no cell (the caller holds the list and no user code runs).
+    static func listLength(_ rt: Runtime, _ x: Value) throws(Unwind) -> Int {
+        guard var cur = ConsCursor(x) else {
+            if !x.isNil { try rt.typeError(x, "LIST") }
+            return 0
+        }
+        var n = 1
+        while cur.advance() { n += 1 }
+        if !cur.cdrIsNil { try rt.typeError(cur.cdr, "LIST") }
+        return n
+    }
+
+    /// `(revappend list tail)`: fresh conses of `list`'s elements in reverse order, ending in
+    /// `tail`. The cells of `list` are walked without retaining them, and the result grows by
+    /// moving it into each new cons, so each element costs one allocation and one copy of its car.
+    /// A dotted `list` is a type-error on its tail, as in SBCL.
+    static func revappend(_ rt: Runtime, _ list: Value, _ tail: __owned Value) throws(Unwind) -> Value {
+        guard var cur = ConsCursor(list) else {
+            if !list.isNil { try rt.typeError(list, "LIST") }
+            return tail
+        }
+        var r = tail
+        repeat { r = .cons(Cons(cur.car, r)) } while cur.advance()
+        if !cur.cdrIsNil { try rt.typeError(cur.cdr, "LIST") }
+        return r
+    }
+
+    /// `(nreconc list tail)`: `list` reversed in place, ending in `tail`. Each cdr is relinked
+    /// with two swaps (moves), so no reference count changes. A dotted `list` is a type-error on
+    /// its tail, as in SBCL.
+    static func nreconc(_ rt: Runtime, _ list: __owned Value, _ tail: __owned Value) throws(Unwind) -> Value {
+        var prev = tail, p = list
+        while let cur = ConsCursor(p) {
+            cur.withCell { swap(&prev, &$0.cdr) }     // the cell now ends the reversed part; prev is the rest
+            swap(&prev, &p)                           // prev: the reversed part; p: the rest
+        }
+        if !p.isNil { try rt.typeError(p, "LIST") }
+        return prev
+    }
+
     public static func reverse(_ rt: Runtime, _ x: Value) throws(Unwind) -> Value {
         switch x {
         case .null: return .null
-        case .cons:
-            var r: Value = .null
-            var p = x
-            while case .cons(let c) = p { r = .cons(Cons(c.car, r)); p = c.cdr }
-            if !p.isNil { try rt.typeError(x, "LIST") }
-            return r
+        case .cons: return try revappend(rt, x, .null)
         case .string(let s): return .string(LispString(scalars: s.activeScalars.reversed()))
         case .vector(let v): return .vector(LispVector(v.activeItems.reversed(), elementType: v.elementType))
         case .bytes(let b): return .bytes(ByteVector(b.bytes[0..<b.count].reversed()))

@@ -59,37 +59,24 @@ enum ListsLibrary {
         }
         rt.defN("LAST", 1, 2) { rt, args throws(Unwind) in
             let n = args.count > 1 ? try rt.index(args[1]) : 1
-            if !args[0].isList { try rt.typeError(args[0], "LIST") }
-            // Two pointers n apart.
-            var lead = args[0]
-            var i = 0
-            while i < n, case .cons(let c) = lead { lead = c.cdr; i += 1 }
-            var trail = args[0]
-            while case .cons(let c) = lead {
-                lead = c.cdr
-                if case .cons(let t) = trail { trail = t.cdr }
+            let l = args[0]
+            guard let first = ConsCursor(l) else {
+                if !l.isNil { try rt.typeError(l, "LIST") }
+                return .null
             }
-            return trail
+            // Walk to the last cons counting them, then take the tail of n conses (the atom
+            // after the last cons for n = 0). The walks retain no cell.
+            var end = first, count = 1
+            while end.advance() { count += 1 }
+            if n >= count { return l }
+            if n == 1 { return end.value }
+            if n == 0 { return end.cdr }
+            var start = first
+            for _ in 0..<(count - n) { _ = start.advance() }
+            return start.value
         }
-        rt.def2("REVAPPEND") { rt, a, b throws(Unwind) in
-            var r = b
-            var p = a
-            while case .cons(let c) = p { r = .cons(Cons(c.car, r)); p = c.cdr }
-            if !p.isNil { try rt.typeError(a, "LIST") }
-            return r
-        }
-        rt.def2("NRECONC") { rt, a, b throws(Unwind) in
-            var prev = b
-            var p = a
-            while case .cons(let c) = p {
-                let next = c.cdr
-                c.cdr = prev
-                prev = p
-                p = next
-            }
-            if !p.isNil { try rt.typeError(a, "LIST") }
-            return prev
-        }
+        rt.def2("REVAPPEND") { rt, a, b throws(Unwind) in try SequenceCore.revappend(rt, a, b) }
+        rt.def2("NRECONC") { rt, a, b throws(Unwind) in try SequenceCore.nreconc(rt, a, b) }
         rt.def2("LDIFF") { rt, l, obj throws(Unwind) in
             if !l.isList { try rt.typeError(l, "LIST") }
             var items: [Value] = []
@@ -135,10 +122,15 @@ enum ListsLibrary {
             let item = args[0]
             var p = args[1]
             if k.key == nil && k.test == nil && k.testNot == nil {
-                while case .cons(let c) = p {
-                    if eql(item, c.car) { return p }
-                    p = c.cdr
+                // No user code runs: walk without retaining cells.
+                guard var cur = ConsCursor(p) else {
+                    if !p.isNil { try rt.typeError(p, "LIST") }
+                    return .null
                 }
+                repeat {
+                    if cur.withCell({ eql(item, $0.car) }) { return cur.value }
+                } while cur.advance()
+                p = cur.cdr
             } else {
                 while case .cons(let c) = p {
                     if try k.same(rt, item, try k.keyOf(rt, c.car)) { return p }
@@ -164,20 +156,30 @@ enum ListsLibrary {
         rt.defN("ASSOC", 2, -1) { rt, args throws(Unwind) in
             let k = try SeqKeys(rt, args, from: 2, .tests, "ASSOC")
             var p = args[1]
+            let item = args[0]
             if k.key == nil && k.test == nil && k.testNot == nil {
-                let item = args[0]
+                // No user code runs: walk without retaining cells.
+                guard var cur = ConsCursor(p) else {
+                    if !p.isNil { try rt.typeError(p, "LIST") }
+                    return .null
+                }
+                repeat {
+                    let found: Bool? = cur.withCell { c in
+                        if case .cons(let pair) = c.car { return eql(item, pair.car) }
+                        return c.car.isNil ? false : nil
+                    }
+                    guard let hit = found else { try rt.typeError(cur.car, "LIST") }
+                    if hit { return cur.car }
+                } while cur.advance()
+                p = cur.cdr
+            } else {
                 while case .cons(let c) = p {
-                    if case .cons(let pair) = c.car { if eql(item, pair.car) { return c.car } }
-                    else if !c.car.isNil { try rt.typeError(c.car, "LIST") }
+                    if case .cons(let pair) = c.car, try k.same(rt, item, try k.keyOf(rt, pair.car)) { return c.car }
+                    else if !c.car.isList { try rt.typeError(c.car, "LIST") }
                     p = c.cdr
                 }
-                return .null
             }
-            while case .cons(let c) = p {
-                if case .cons(let pair) = c.car, try k.same(rt, args[0], try k.keyOf(rt, pair.car)) { return c.car }
-                else if !c.car.isList { try rt.typeError(c.car, "LIST") }
-                p = c.cdr
-            }
+            if !p.isNil { try rt.typeError(p, "LIST") }
             return .null
         }
         rt.defN("RASSOC", 2, -1) { rt, args throws(Unwind) in

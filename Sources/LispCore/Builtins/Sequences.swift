@@ -77,30 +77,11 @@ enum SequencesLibrary {
             default: try rt.typeError(seq, "SEQUENCE")
             }
         }
-        rt.def1("REVERSE") { rt, x throws(Unwind) in
-            if case .cons = x {
-                var r: Value = .null
-                var p = x
-                while case .cons(let c) = p { r = .cons(Cons(c.car, r)); p = c.cdr }
-                if !p.isNil { try rt.typeError(p, "LIST") }
-                return r
-            }
-            return try SequenceCore.reverse(rt, x)
-        }
+        rt.def1("REVERSE") { rt, x throws(Unwind) in try SequenceCore.reverse(rt, x) }
         rt.def1("NREVERSE") { rt, x throws(Unwind) in
             switch x {
             case .null: return .null
-            case .cons:
-                var prev: Value = .null
-                var p = x
-                while case .cons(let c) = p {
-                    let next = c.cdr
-                    c.cdr = prev
-                    prev = p
-                    p = next
-                }
-                if !p.isNil { try rt.typeError(x, "LIST") }
-                return prev
+            case .cons: return try SequenceCore.nreconc(rt, x, .null)
             case .vector(let v): v.items[0..<v.count].reverse(); return x
             case .string(let s):
                 if s.isBase { s.bytes[0..<s.count].reverse() } else { s.scalars[0..<s.count].reverse() }

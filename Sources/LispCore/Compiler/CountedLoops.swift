@@ -88,32 +88,44 @@ extension Compiler {
         }
         let statements = try compileBody(body, env, fs, mv: false, effect: true)
         let endp = Symbol.cl("ENDP")
+        /// The step when the slot does not hold a cons: false at the end of the list (or after
+        /// signalling the type-error of a dotted list).
+        @inline(never) func stepGeneral(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Bool {
+            switch fp[ps] {
+            case .null: return false
+            case .box(let b):
+                // Only if the list variable were captured (the macros' is a fresh gensym).
+                guard case .cons(let c) = b.value else {
+                    _ = try rt.callBuiltin(endp, b.value)     // NIL, or the type-error of a dotted list
+                    return false
+                }
+                (fp + vs).store(c.car)
+                b.value = c.cdr
+                return true
+            default:
+                _ = try rt.callBuiltin(endp, fp[ps])     // signals the type-error of a dotted list
+                return false
+            }
+        }
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+            let list = fp + ps
             while true {
-                let cell: Cons
-                switch fp[ps] {
-                case .cons(let c): cell = c
-                case .null:
-                    if mv { rt.nvals = 1 }
-                    return .null
-                case .box(let b):
-                    // Only if the list variable were captured (the macros' is a fresh gensym).
-                    guard case .cons(let c) = b.value else {
-                        if try rt.callBuiltin(endp, b.value).isTrue { if mv { rt.nvals = 1 }; return .null }
-                        continue
-                    }
-                    cell = c
-                default:
-                    _ = try rt.callBuiltin(endp, fp[ps])     // signals the type-error of a dotted list
+                if case .cons = list.pointee {
+                    // The common case, a cons in the slot itself. The slot's reference to the
+                    // cell is moved out and the cdr moved in: one retain (of the next cell) and
+                    // one release (of this one) per step, no copies of the cell reference.
+                    let taken = list.move()
+                    guard case .cons(let cell) = consume taken else { preconditionFailure("not a cons") }
+                    // The step is taken before the body, as SBCL does: a body that cuts the list
+                    // after the current element still sees the elements it had.
+                    list.initialize(to: cell.cdr)
+                    // A fresh binding each iteration, as SBCL does: a closure made in an earlier
+                    // iteration keeps its own box, so the slot is overwritten, not the box.
+                    if case .fixnum(let n) = cell.car { (fp + vs).store(.fixnum(n)) } else { (fp + vs).store(cell.car) }
+                } else if try !stepGeneral(rt, fp) {
                     if mv { rt.nvals = 1 }
                     return .null
                 }
-                // A fresh binding each iteration, as SBCL does: a closure made in an earlier
-                // iteration keeps its own box, so the slot is overwritten, not the box.
-                (fp + vs).store(cell.car)
-                // The step is taken before the body, as SBCL does: a body that cuts the list
-                // after the current element still sees the elements it had.
-                (fp + ps).setVariable(cell.cdr)
                 discard(try statements(rt, fp), rt)
                 if rt.interruptRequested { try rt.checkInterrupt() }
             }

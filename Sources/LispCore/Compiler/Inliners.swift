@@ -65,6 +65,13 @@ extension Compiler {
         binaryPredicate("EQL", EqlInline.self)
         binary("MOD", ModInline.self)
         binary("CONS", ConsInline.self)
+        // (setq var (cons x var)), the expansion of (push x var), moves the list (see pushCode).
+        let consSymbol = ObjectIdentifier(Symbol.cl("CONS"))
+        let consSetq = setqInliners[consSymbol]!
+        setqInliners[consSymbol] = SetqInlinerEntry(arity: 2) { c, slot, args in
+            if case .slot(let j) = args[1], j == slot { return c.pushCode(slot, args[0]) }
+            return consSetq.build(c, slot, args)
+        }
         binary("RPLACA", RplacaInline.self)
         binary("RPLACD", RplacdInline.self)
         binary("GETHASH", GethashInline.self)
@@ -297,8 +304,48 @@ extension Compiler {
     /// Store what `read` computes into the local variable in `slot` (boxed if a closure captured it).
     func setqCode<R: OperandRead>(_ slot: Int, _ read: R) -> Code {
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-            let v = try read.read(rt, fp)
-            (fp + slot).setVariable(consume v)
+            // A fixnum had in place (such as (+ s x) on fixnum locals) stored over a fixnum,
+            // which is neither a box nor a reference to release: a plain store, with no generic
+            // Value made and consumed. (incf s x) in a loop is the common case. The general
+            // case is out of line so that this path needs no stack frame.
+            if case .fixnum = fp[slot], let n = read.peekFixnum(fp) {
+                (fp + slot).initialize(to: .fixnum(n))
+                return .null
+            }
+            return try setqGeneral(rt, fp, slot, read)
+        }
+    }
+}
+
+/// The general case of `setqCode`.
+@inline(never)
+private func setqGeneral<R: OperandRead>(_ rt: Runtime, _ fp: Frame, _ slot: Int, _ read: R) throws(Unwind) -> Value {
+    let v = try read.read(rt, fp)
+    (fp + slot).setVariable(consume v)
+    return .null
+}
+
+extension Compiler {
+    /// `(setq var (cons x var))` for effect, the expansion of `(push x var)`: the list is moved
+    /// out of the variable's slot into the new cons, which is moved in, so pushing costs the
+    /// allocation alone (no retain and release of the list, no generic enum copies).
+    func pushCode(_ slot: Int, _ item: Operand) -> Code {
+        switch item {
+        case .slot(let i): return pushCode(slot, SlotRead(slot: i))
+        case .constant(let v): return pushCode(slot, ConstantRead(value: v))
+        case .code, .test: return pushCode(slot, CodeRead(code: operandCode(item)))
+        }
+    }
+
+    private func pushCode<R: OperandRead>(_ slot: Int, _ item: R) -> Code {
+        return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+            let x = try item.read(rt, fp)     // first, as in (cons x var): it may assign var
+            let variable = fp + slot
+            if case .box(let b) = variable.pointee {
+                b.value = .cons(Cons(x, b.value))
+            } else {
+                variable.initialize(to: .cons(Cons(x, variable.move())))
+            }
             return .null
         }
     }
@@ -368,12 +415,25 @@ struct BinaryRead<O: BinaryInline, X: OperandRead, Y: OperandRead>: OperandRead 
         let u = try x.read(rt, fp)
         return try O.apply(rt, u, try y.read(rt, fp))
     }
+    /// A fixnum result of fixnum operands had in place (nil for other results, such as T or
+    /// NIL from a predicate, and on overflow: `read` then decides).
+    @inline(__always) func peekFixnum(_ fp: Frame) -> Int? {
+        guard O.fixnumFast, let i = x.peekFixnum(fp), let j = y.peekFixnum(fp), case .fixnum(let r)? = O.onFixnums(i, j) else {
+            return nil
+        }
+        return r
+    }
 }
 struct UnaryRead<O: UnaryInline, X: OperandRead>: OperandRead {
     let x: X
     @inline(__always) func read(_ rt: Runtime, _ fp: Frame) throws(Unwind) -> Value {
         if O.fixnumFast, let i = x.peekFixnum(fp), let r = O.onFixnum(i) { return r }
         return try O.apply(rt, try x.read(rt, fp))
+    }
+    /// See `BinaryRead.peekFixnum`.
+    @inline(__always) func peekFixnum(_ fp: Frame) -> Int? {
+        guard O.fixnumFast, let i = x.peekFixnum(fp), case .fixnum(let r)? = O.onFixnum(i) else { return nil }
+        return r
     }
 }
 
