@@ -165,13 +165,19 @@ enum ListBuiltins {
                 if collect { out.append(r) }
                 p = c.cdr
             }
+            // The lists are tested with ENDP, as SBCL does: a dotted tail or a non-list is a
+            // type-error, not the end.
+            if !p.isNil { try rt.typeError(p, "LIST") }
             return collect ? listFrom(out) : .null
         }
         var lists = Array(UnsafeBufferPointer(start: args.base + 1, count: args.count - 1))
         while true {
             var callArgs: [Value] = []
             for i in 0..<lists.count {
-                guard case .cons(let c) = lists[i] else { return collect ? listFrom(out) : .null }
+                guard case .cons(let c) = lists[i] else {
+                    if !lists[i].isNil { try rt.typeError(lists[i], "LIST") }
+                    return collect ? listFrom(out) : .null
+                }
                 callArgs.append(onCells ? lists[i] : c.car)
                 lists[i] = c.cdr
             }

@@ -164,9 +164,9 @@ enum SequencesLibrary {
             var cursors: [SeqLib.Cursor] = []
             for i in 2..<args.count { cursors.append(try SeqLib.Cursor(rt, args[i])) }
             var callArgs = [Value](repeating: .null, count: cursors.count)
-            func nextArgs() -> Bool {
+            func nextArgs() throws(Unwind) -> Bool {
                 for j in 0..<cursors.count {
-                    guard let x = cursors[j].next() else { return false }
+                    guard let x = cursors[j].next() else { try cursors[j].checkEnd(rt); return false }
                     callArgs[j] = x
                 }
                 return true
@@ -175,7 +175,7 @@ enum SequencesLibrary {
             case .null, .cons:
                 var p = target
                 while case .cons(let c) = p {
-                    if !nextArgs() { break }
+                    if !(try nextArgs()) { break }
                     c.car = try rt.apply(f, callArgs)
                     p = c.cdr
                 }
@@ -189,7 +189,7 @@ enum SequencesLibrary {
                 }
                 var i = 0
                 while i < cap {
-                    if !nextArgs() { break }
+                    if !(try nextArgs()) { break }
                     try SeqLib.vset(rt, target, i, try rt.apply(f, callArgs))
                     i += 1
                 }
@@ -307,13 +307,14 @@ enum SequencesLibrary {
                 let r = try rt.funcall(f, x)
                 if collect { out.append(r) }
             }
+            try c.checkEnd(rt)
         } else {
             var cursors: [SeqLib.Cursor] = []
             for i in 2..<args.count { cursors.append(try SeqLib.Cursor(rt, args[i])) }
             var callArgs = [Value](repeating: .null, count: nseq)
             outer: while true {
                 for j in 0..<nseq {
-                    guard let x = cursors[j].next() else { break outer }
+                    guard let x = cursors[j].next() else { try cursors[j].checkEnd(rt); break outer }
                     callArgs[j] = x
                 }
                 let r = try rt.apply(f, callArgs)
@@ -456,14 +457,20 @@ enum SequencesLibrary {
                         let r = try rt.funcall(f, x)
                         if r.isTrue == want { return name == "SOME" ? r : .bool(stopValue) }
                     }
+                    try c.checkEnd(rt)
                     return .bool(!stopValue)
                 }
                 var cursors: [SeqLib.Cursor] = []
-                for i in 1..<args.count { cursors.append(try SeqLib.Cursor(rt, args[i])) }
+                for i in 1..<args.count {
+                    // With several sequences every list must be proper, even past the shortest
+                    // one's end (SBCL takes their lengths first).
+                    if case .cons = args[i] { _ = try SequenceCore.length(rt, args[i]) }
+                    cursors.append(try SeqLib.Cursor(rt, args[i]))
+                }
                 var callArgs = [Value](repeating: .null, count: nseq)
                 while true {
                     for j in 0..<nseq {
-                        guard let x = cursors[j].next() else { return .bool(!stopValue) }
+                        guard let x = cursors[j].next() else { try cursors[j].checkEnd(rt); return .bool(!stopValue) }
                         callArgs[j] = x
                     }
                     let r = try rt.apply(f, callArgs)

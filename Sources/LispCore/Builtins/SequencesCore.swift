@@ -620,6 +620,11 @@ enum SeqLib {
             i += 1
             return x
         }
+        /// After `next()` gave nil: a list that ended in a non-NIL atom is not a proper sequence
+        /// (a type-error naming the atom, as SBCL's ENDP test signals).
+        func checkEnd(_ rt: Runtime) throws(Unwind) {
+            if n == Int.max && !p.isNil { try rt.typeError(p, "LIST") }
+        }
     }
 }
 
