@@ -57,41 +57,25 @@ public final class ByteArray: MutableByteStorage {
     }
 }
 
-/// `withRawBytes` with a typed-throwing body returning a result. One overload per result type
-/// the engine uses, not one generic function: a generic closure here was left unspecialized
-/// (runtime metadata lookups on every read and write).
+/// `withRawBytes` with a typed-throwing body: the requirement's body cannot throw, so the error
+/// is carried out through a local. Not generic: see `withBytes`.
 @inline(__always)
-func withBytes(_ storage: MutableByteStorage,
-               _ body: (UnsafeMutableRawBufferPointer) throws(SystemError) -> TransportReadResult) throws(SystemError) -> TransportReadResult {
-    var result: TransportReadResult? = nil
+func withRawBytes(_ storage: MutableByteStorage,
+                  _ body: (UnsafeMutableRawBufferPointer) throws(SystemError) -> Void) throws(SystemError) {
     var failure: SystemError? = nil
     storage.withRawBytes { p in
-        do throws(SystemError) { result = try body(p) } catch { failure = error }
+        do throws(SystemError) { try body(p) } catch { failure = error }
     }
     if let f = failure { throw f }
-    return result.unsafelyUnwrapped
 }
 
+/// `withRawBytes` returning the body's result. Always inlined, so the closure it passes on is
+/// concrete at each engine call site (a generic closure here ran unspecialized, with runtime
+/// metadata lookups on every read and write).
 @inline(__always)
-func withBytes(_ storage: MutableByteStorage,
-               _ body: (UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult<Int>) throws(SystemError) -> IOResult<Int> {
-    var result: IOResult<Int>? = nil
-    var failure: SystemError? = nil
-    storage.withRawBytes { p in
-        do throws(SystemError) { result = try body(p) } catch { failure = error }
-    }
-    if let f = failure { throw f }
-    return result.unsafelyUnwrapped
-}
-
-@inline(__always)
-func withBytes(_ storage: MutableByteStorage,
-               _ body: (UnsafeMutableRawBufferPointer) throws(SystemError) -> IOResult<(Int, SocketAddress?)>) throws(SystemError) -> IOResult<(Int, SocketAddress?)> {
-    var result: IOResult<(Int, SocketAddress?)>? = nil
-    var failure: SystemError? = nil
-    storage.withRawBytes { p in
-        do throws(SystemError) { result = try body(p) } catch { failure = error }
-    }
-    if let f = failure { throw f }
+func withBytes<R>(_ storage: MutableByteStorage,
+                  _ body: (UnsafeMutableRawBufferPointer) throws(SystemError) -> R) throws(SystemError) -> R {
+    var result: R? = nil
+    try withRawBytes(storage) { (p) throws(SystemError) in result = try body(p) }
     return result.unsafelyUnwrapped
 }
