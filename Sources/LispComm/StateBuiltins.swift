@@ -246,6 +246,11 @@ enum StateBuiltins {
         // MARK: state accessors
         func reader(_ name: String, _ get: @escaping (Runtime, LispState) throws(Unwind) -> Value) {
             rt.def1(name, in: comm) { rt, s throws(Unwind) in try get(rt, try rt.stateArg(s, name)) }
+            // Calls of a reader on a state skip the call machinery while the reader is not redefined.
+            registerGuardedUnaryInline(comm.internExternal(name)) { rt, v throws(Unwind) in
+                guard case .object(let o) = v, type(of: o) == LispState.self else { return nil }
+                return try get(rt, unsafeDowncast(o, to: LispState.self))
+            }
         }
         func accessor(_ name: String, _ get: @escaping (Runtime, LispState) throws(Unwind) -> Value,
                       _ set: @escaping (Runtime, LispState, Value) throws(Unwind) -> Void) {

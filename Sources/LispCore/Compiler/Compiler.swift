@@ -255,7 +255,11 @@ public final class Compiler {
                         ?? globalCall(argOp, operands: operands, mv: false)
                     return globalCall(op, [Op(single)], mv: mv)
                 }
-                return globalCall(op, operands: try compileOperands(c.cdr, env, fs), mv: mv)
+                let operands = try compileOperands(c.cdr, env, fs)
+                if operands.count == 1, let g = guardedUnaryInlines[ObjectIdentifier(op)] {
+                    return guardedUnaryCall(op, g, operands[0])
+                }
+                return globalCall(op, operands: operands, mv: mv)
             }
         }
         if case .cons(let lc) = c.car, lc.car.asSymbol === Sym.lambda {
