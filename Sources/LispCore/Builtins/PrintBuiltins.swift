@@ -100,11 +100,12 @@ enum PrintBuiltins {
                         rt.standardOutputStream.writeString(String(String.UnicodeScalarView(out)))
                         return .null
                     }
-                case .object(let o):
-                    if let st = o as? LispStream, !st.isOpen { try rt.closedStreamError(st) }
-                    if let so = o as? StringOutputStream, so.target == nil {
+                case .object:
+                    // The stream is resolved (and checked: open, output) as the general path does.
+                    let st = try outStream(rt, dest)
+                    if let so = st as? StringOutputStream, so.target == nil {
                         if let out = try fast.run(rt, args, from: 2) { so.writeScalars(out); return .null }
-                    } else if let st = o as? LispStream, let out = try fast.run(rt, args, from: 2) {
+                    } else if let out = try fast.run(rt, args, from: 2) {
                         st.writeString(String(String.UnicodeScalarView(out)))
                         return .null
                     }

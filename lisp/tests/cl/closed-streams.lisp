@@ -52,4 +52,10 @@
   (close a)
   (write-string "still fine" b)
   (print (get-output-stream-string b)))
+
+;; FORMAT's quick path (simple control strings) checks its stream like the general path: an
+;; input-only stream is a type-error whichever control string is used.
+(let ((in (make-string-input-stream "x")))
+  (print (handler-case (progn (format in "hi") :no-error) (type-error () :type-error)))
+  (print (handler-case (progn (format in "~{~a~}" '(1)) :no-error) (type-error () :type-error))))
 (terpri)
