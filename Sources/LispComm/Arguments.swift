@@ -42,13 +42,13 @@ struct KeyArgs {
             return
         }
         let symbols = allowed.symbolIdentities
-        let nsym = allowed.count
-        let base = args.base
+        let nsym = allowed.names.count
         var checked = false
         var i = from
         while i < args.count {
             var matched = false
-            if let id = base[i].symbolIdentity {
+            if case .symbol(let k) = args[i] {
+                let id = ObjectIdentifier(k)
                 var j = 0
                 while j < nsym {
                     if symbols[j] == id {
@@ -257,13 +257,9 @@ final class KeySet {
     let startIndex: Int
     let endIndex: Int
 
-    /// `names.count`, stored: reading an array's count retains and releases the array.
-    let count: Int
-
     init(_ names: [String]) {
         precondition(names.count <= 8, "KeySet holds at most 8 keywords")
         self.names = names
-        count = names.count
         startIndex = names.firstIndex(of: "START") ?? -1
         endIndex = names.firstIndex(of: "END") ?? -1
     }

@@ -41,13 +41,6 @@ extension Value {
         if case .null = self { return false }
         return true
     }
-    /// The identity of a symbol value (nil for anything else), read in place: no reference
-    /// counting, for matching against symbols interned once (keyword parsing).
-    @inline(__always) public var symbolIdentity: ObjectIdentifier? {
-        if case .symbol(let s) = self { return ObjectIdentifier(s) }
-        return nil
-    }
-
     @inline(__always) public var isNil: Bool {
         if case .null = self { return true }
         return false
