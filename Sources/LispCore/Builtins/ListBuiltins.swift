@@ -39,11 +39,11 @@ enum ListBuiltins {
         rt.defSetf("CDR", 2, 2) { rt, args throws(Unwind) in try rt.cons(args[1]).cdr = args[0]; return args[0] }
         rt.defSetf("FIRST", 2, 2) { rt, args throws(Unwind) in try rt.cons(args[1]).car = args[0]; return args[0] }
         rt.defSetf("REST", 2, 2) { rt, args throws(Unwind) in try rt.cons(args[1]).cdr = args[0]; return args[0] }
-        rt.def2("CONS") { _, a, b throws(Unwind) in .cons(Cons(a, b)) }
+        rt.def2("CONS") { _, a, b throws(Unwind) in .cons(Cons.make(a, b)) }
         rt.defN("LIST", 0, -1) { _, args throws(Unwind) in
             var r: Value = .null
             var i = args.count - 1
-            while i >= 0 { r = .cons(Cons(args[i], r)); i -= 1 }
+            while i >= 0 { r = .cons(Cons.make(args[i], r)); i -= 1 }
             return r
         }
         rt.defN("APPEND", 0, -1) { rt, args throws(Unwind) in
@@ -252,7 +252,7 @@ public enum SequenceCore {
             return tail
         }
         var r = tail
-        repeat { r = .cons(Cons(cur.car, r)) } while cur.advance()
+        repeat { r = .cons(Cons.make(cur.car, r)) } while cur.advance()
         if !cur.cdrIsNil { try rt.typeError(cur.cdr, "LIST") }
         return r
     }

@@ -34,7 +34,7 @@ enum ListsLibrary {
             let n = try rt.index(args[0])
             let x = k.initialElement ?? .null
             var r: Value = .null
-            for _ in 0..<n { r = .cons(Cons(x, r)) }
+            for _ in 0..<n { r = .cons(Cons.make(x, r)) }
             return r
         }
         rt.defN("BUTLAST", 1, 2) { rt, args throws(Unwind) in
@@ -101,7 +101,7 @@ enum ListsLibrary {
         rt.defN("LIST*", 1, -1) { _, args throws(Unwind) in
             var r = args[args.count - 1]
             var i = args.count - 2
-            while i >= 0 { r = .cons(Cons(args[i], r)); i -= 1 }
+            while i >= 0 { r = .cons(Cons.make(args[i], r)); i -= 1 }
             return r
         }
         for (name, negate) in [("MEMBER-IF", false), ("MEMBER-IF-NOT", true)] {
@@ -212,15 +212,15 @@ enum ListsLibrary {
             let vs = try rt.listItems(args[1])
             if ks.count != vs.count { try rt.signalError(rt.simpleError("The lists of keys and data are of unequal length.")) }
             var r = args.get(2)
-            for i in 0..<ks.count { r = .cons(Cons(.cons(Cons(ks[i], vs[i])), r)) }
+            for i in 0..<ks.count { r = .cons(Cons.make(.cons(Cons.make(ks[i], vs[i])), r)) }
             return r
         }
-        rt.defN("ACONS", 3, 3) { _, args throws(Unwind) in .cons(Cons(.cons(Cons(args[0], args[1])), args[2])) }
+        rt.defN("ACONS", 3, 3) { _, args throws(Unwind) in .cons(Cons.make(.cons(Cons.make(args[0], args[1])), args[2])) }
         rt.def1("COPY-ALIST") { rt, x throws(Unwind) in
             var out: [Value] = []
             var p = x
             while case .cons(let c) = p {
-                if case .cons(let pair) = c.car { out.append(.cons(Cons(pair.car, pair.cdr))) } else { out.append(c.car) }
+                if case .cons(let pair) = c.car { out.append(.cons(Cons.make(pair.car, pair.cdr))) } else { out.append(c.car) }
                 p = c.cdr
             }
             if !p.isNil { try rt.typeError(x, "LIST") }
@@ -246,7 +246,7 @@ enum ListsLibrary {
         let a = try substTree(rt, c.car, replace)
         let d = try substTree(rt, c.cdr, replace)
         if eq(a, c.car) && eq(d, c.cdr) { return tree }
-        return .cons(Cons(a, d))
+        return .cons(Cons.make(a, d))
     }
 
     static func nsubstTree(_ rt: Runtime, _ tree: Value, _ replace: (Value) throws(Unwind) -> Value?) throws(Unwind) -> Value {
@@ -353,7 +353,7 @@ enum ListsLibrary {
                 if try k.same(rt, kx, try k.keyOf(rt, c.car)) { return args[1] }
                 p = c.cdr
             }
-            return .cons(Cons(args[0], args[1]))
+            return .cons(Cons.make(args[0], args[1]))
         }
         // Result orders follow SBCL (elements are pushed onto the result).
         for name in ["UNION", "NUNION"] {
@@ -365,7 +365,7 @@ enum ListsLibrary {
                 let ks = try keyedItems(rt, short, k), kl = try keyedItems(rt, long, k)
                 let h = hashSet(ks, k)
                 var res = shortList
-                for i in 0..<long.count where !(try memberKeyed(rt, kl[i], short, ks, k, h)) { res = .cons(Cons(long[i], res)) }
+                for i in 0..<long.count where !(try memberKeyed(rt, kl[i], short, ks, k, h)) { res = .cons(Cons.make(long[i], res)) }
                 return res
             }
         }
@@ -376,7 +376,7 @@ enum ListsLibrary {
                 let ka = try keyedItems(rt, a, k), kb = try keyedItems(rt, b, k)
                 let h = hashSet(kb, k)
                 var res: Value = .null
-                for i in 0..<a.count where try memberKeyed(rt, ka[i], b, kb, k, h) { res = .cons(Cons(a[i], res)) }
+                for i in 0..<a.count where try memberKeyed(rt, ka[i], b, kb, k, h) { res = .cons(Cons.make(a[i], res)) }
                 return res
             }
         }
@@ -388,7 +388,7 @@ enum ListsLibrary {
                 let ka = try keyedItems(rt, a, k), kb = try keyedItems(rt, b, k)
                 let h = hashSet(kb, k)
                 var res: Value = .null
-                for i in 0..<a.count where !(try memberKeyed(rt, ka[i], b, kb, k, h)) { res = .cons(Cons(a[i], res)) }
+                for i in 0..<a.count where !(try memberKeyed(rt, ka[i], b, kb, k, h)) { res = .cons(Cons.make(a[i], res)) }
                 return res
             }
         }

@@ -235,7 +235,7 @@ enum SeqLib {
 
     static func badBounds(_ rt: Runtime, _ start: Int, _ end: Int?, _ len: Int, _ seq: Value) throws(Unwind) -> Never {
         let endText = end.map { String($0) } ?? "NIL"
-        let datum: Value = .cons(Cons(.fixnum(start), end.map { .fixnum($0) } ?? .null))
+        let datum: Value = .cons(Cons.make(.fixnum(start), end.map { .fixnum($0) } ?? .null))
         let c = rt.makeCondition(StandardConditions.simpleTypeError,
                                  message: "The bounding indices \(start) and \(endText) are bad for a sequence of length \(len).",
                                  slots: ["DATUM": datum,

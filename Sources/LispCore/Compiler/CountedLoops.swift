@@ -31,7 +31,7 @@ extension Compiler {
         let top = Value.symbol(Symbol(name: "TOP")), end = Value.symbol(Symbol(name: "END"))
         let exitTest = list(.symbol(Sym.if_), test, list(.symbol(Symbol.cl("GO")), end))
         let forms = [top, exitTest] + body.listArray + step + [list(.symbol(Symbol.cl("GO")), top), end]
-        return try compile(.cons(Cons(.symbol(Symbol.cl("TAGBODY")), listFrom(forms))), env, fs, mv: mv)
+        return try compile(.cons(Cons.make(.symbol(Symbol.cl("TAGBODY")), listFrom(forms))), env, fs, mv: mv)
     }
 
     func compileDotimesLoop(_ form: Value, _ env: LexEnv, _ fs: FunctionScope, _ mv: Bool) throws(Unwind) -> Code {
@@ -84,7 +84,7 @@ extension Compiler {
             let setVar = list(.symbol(Sym.setq), v, list(.symbol(Symbol.cl("CAR")), p))
             let advance = list(.symbol(Sym.setq), p, list(.symbol(Symbol.cl("CDR")), p))
             // Both steps come before the body (see below).
-            return try loopAsTagbody(test: test, step: [], body: .cons(Cons(setVar, .cons(Cons(advance, body)))), env, fs, mv)
+            return try loopAsTagbody(test: test, step: [], body: .cons(Cons.make(setVar, .cons(Cons.make(advance, body)))), env, fs, mv)
         }
         let statements = try compileBody(body, env, fs, mv: false, effect: true)
         let endp = Symbol.cl("ENDP")

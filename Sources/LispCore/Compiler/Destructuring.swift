@@ -137,7 +137,7 @@ enum Destructuring {
                 var spec = it
                 if case .cons(let c) = it, case .cons(let kv) = c.car {
                     keyword = kv.car
-                    spec = .cons(Cons(kv.cdr.car, c.cdr))
+                    spec = .cons(Cons.make(kv.cdr.car, c.cdr))
                 } else {
                     let s = (it.asSymbol ?? it.car.asSymbol) ?? Symbol.NIL
                     keyword = .symbol(rt.world.keyword(s.name))

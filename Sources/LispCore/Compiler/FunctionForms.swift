@@ -150,7 +150,7 @@ extension Compiler {
                 if case .cons(let kc) = item, case .cons(let inner) = kc.car {
                     guard let k = inner.car.asSymbol, let v = inner.cdr.car.asSymbol else { try bad("bad ((keyword var))") }
                     keyword = k
-                    varSpec = .cons(Cons(Value(v), kc.cdr))
+                    varSpec = .cons(Cons.make(Value(v), kc.cdr))
                 } else {
                     guard let s = (item.asSymbol ?? item.car.asSymbol) else { try bad("bad &key parameter") }
                     keyword = rt.world.keyword(s.name)

@@ -342,9 +342,9 @@ extension Compiler {
             let x = try item.read(rt, fp)     // first, as in (cons x var): it may assign var
             let variable = fp + slot
             if case .box(let b) = variable.pointee {
-                b.value = .cons(Cons(x, b.value))
+                b.value = .cons(Cons.make(x, b.value))
             } else {
-                variable.initialize(to: .cons(Cons(x, variable.move())))
+                variable.initialize(to: .cons(Cons.make(x, variable.move())))
             }
             return .null
         }
@@ -640,16 +640,16 @@ enum RplacdInline: BinaryInline {
     }
 }
 enum List1Inline: UnaryInline {
-    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value { .cons(Cons(x, .null)) }
+    @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value) throws(Unwind) -> Value { .cons(Cons.make(x, .null)) }
 }
 enum List2Inline: BinaryInline {
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
-        .cons(Cons(x, .cons(Cons(y, .null))))
+        .cons(Cons.make(x, .cons(Cons.make(y, .null))))
     }
 }
 enum ConsInline: BinaryInline {
     @inline(__always) static func apply(_ rt: Runtime, _ x: __owned Value, _ y: __owned Value) throws(Unwind) -> Value {
-        .cons(Cons(x, y))
+        .cons(Cons.make(x, y))
     }
 }
 enum OnePlusInline: UnaryInline {

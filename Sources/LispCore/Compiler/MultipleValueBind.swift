@@ -53,7 +53,7 @@ extension Compiler {
             if n == 1 {
                 if nvars > 0 { (fp + slots[0]).store(v) }
                 for i in 1..<max(nvars, 1) { (fp + slots[i]).store(.null) }
-                if restSlot >= 0 { (fp + restSlot).store(nvars == 0 ? .cons(Cons(v, .null)) : .null) }
+                if restSlot >= 0 { (fp + restSlot).store(nvars == 0 ? .cons(Cons.make(v, .null)) : .null) }
             } else {
                 for i in 0..<nvars { (fp + slots[i]).store(i < n ? rt.mv[i] : .null) }
                 if restSlot >= 0 {

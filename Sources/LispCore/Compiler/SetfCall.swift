@@ -78,8 +78,8 @@ extension Compiler {
         let temps = forms.map { _ in Value.symbol(Symbol(name: "G")) }
         let bindings = zip(temps, forms).map { list($0, $1) }
         let setter = list(.symbol(Sym.function), list(.symbol(Sym.setf), .symbol(name)))
-        let call = Value.cons(Cons(.symbol(Symbol.cl("FUNCALL")),
-                                   .cons(Cons(setter, listFrom([temps.last!] + temps.dropLast())))))
+        let call = Value.cons(Cons.make(.symbol(Symbol.cl("FUNCALL")),
+                                   .cons(Cons.make(setter, listFrom([temps.last!] + temps.dropLast())))))
         return list(.symbol(Sym.letStar), listFrom(bindings), call)
     }
 }

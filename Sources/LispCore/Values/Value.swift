@@ -80,7 +80,7 @@ extension Value {
     }
 
     /// `(cons car cdr)`
-    @inline(__always) public static func cons(_ a: Value, _ d: Value) -> Value { .cons(Cons(a, d)) }
+    @inline(__always) public static func cons(_ a: Value, _ d: Value) -> Value { .cons(Cons.make(a, d)) }
 }
 
 /// Build a proper list from Swift values.
@@ -89,7 +89,7 @@ public func list(_ items: Value...) -> Value { listFrom(items) }
 /// Build a proper list from a Swift collection, optionally with a non-NIL tail.
 public func listFrom<C: BidirectionalCollection>(_ items: C, tail: Value = .null) -> Value where C.Element == Value {
     var result = tail
-    for v in items.reversed() { result = .cons(Cons(v, result)) }
+    for v in items.reversed() { result = .cons(Cons.make(v, result)) }
     return result
 }
 
