@@ -70,6 +70,21 @@ struct KeyArgs {
         }
     }
 
+    /// Keyword positions found when the call was compiled (`defKeywordOperation`): nothing to
+    /// parse. `positions` has the layout the KeySet parser above builds.
+    init(_ rt: Runtime, _ args: Args, from: Int, preparsed positions: UInt64, allowed: KeySet, fname: String) {
+        self.rt = rt
+        self.fname = fname
+        self.base = args.base
+        self.from = from
+        self.count = args.count
+        self.keySet = allowed
+        self.keySetID = ObjectIdentifier(allowed)
+        self.positions = positions
+        self.startIndex = allowed.startIndex
+        self.endIndex = allowed.endIndex
+    }
+
     /// Parses without allocating: the plist is scanned in place on the value stack.
     init(_ rt: Runtime, _ args: Args, from: Int, allowed: [String], fname: String) throws(Unwind) {
         self.rt = rt
@@ -395,4 +410,19 @@ func addressValue(_ ip: IPAddress) -> Value {
 func addressValues(_ rt: Runtime, _ a: SocketAddress?) throws(Unwind) -> Value {
     guard let a else { return try rt.values([.null, .null]) }
     return try rt.values([addressValue(a.ip), .fixnum(Int(a.port))])
+}
+
+/// Define a builtin that takes `positional` arguments and then keywords of `keys`. Ordinary
+/// calls parse the plist; calls written with constant keywords compile to direct calls that
+/// hand `body` the keyword positions found at compile time (`registerPreparsedKeywordCall`).
+/// `body` must read keyword values only through its `KeyArgs`.
+func defKeywordOperation(_ rt: Runtime, _ name: String, positional: Int, keys: KeySet, in pkg: LispPackage,
+                         _ body: @escaping (Runtime, Args, KeyArgs) throws(Unwind) -> Value) {
+    _ = rt.defN(name, positional, -1, in: pkg) { rt, args throws(Unwind) in
+        try body(rt, args, try KeyArgs(rt, args, from: positional, allowed: keys, fname: name))
+    }
+    let keywords = keys.names.map { rt.world.keyword($0) }
+    registerPreparsedKeywordCall(pkg.internExternal(name), positional: positional, keywords: keywords) { rt, args, positions throws(Unwind) in
+        try body(rt, args, KeyArgs(rt, args, from: positional, preparsed: positions, allowed: keys, fname: name))
+    }
 }

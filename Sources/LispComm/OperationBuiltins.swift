@@ -60,9 +60,8 @@ enum OperationBuiltins {
         let comm = World.shared.comm
 
         // MARK: read-buffer
-        rt.defN("ASYNC-IO-STATE-READ-BUFFER", 3, -1, in: comm) { rt, args throws(Unwind) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-READ-BUFFER", positional: 3, keys: keys0, in: comm) { rt, args, kw throws(Unwind) in
             let fname = "ASYNC-IO-STATE-READ-BUFFER"
-            let kw = try KeyArgs(rt, args, from: 3, allowed: keys0, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let bufVal = args[1]
             let buf = try bufferStorage(rt, bufVal, fname, forWrite: false)
@@ -89,9 +88,8 @@ enum OperationBuiltins {
         let cl = World.shared.cl
         let baseChar = cl.internExternal("BASE-CHAR"), character = cl.internExternal("CHARACTER")
         let unsignedByte = cl.internExternal("UNSIGNED-BYTE"), signedByte = cl.internExternal("SIGNED-BYTE")
-        rt.defN("ASYNC-IO-STATE-READ-WITH-CHECKING", 2, -1, in: comm) { rt, args throws(Unwind) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-READ-WITH-CHECKING", positional: 2, keys: keys1, in: comm) { rt, args, kw throws(Unwind) in
             let fname = "ASYNC-IO-STATE-READ-WITH-CHECKING"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: keys1, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let cb = args[1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[1])
             let ecb = try kw.function(errorCallback1)
@@ -155,9 +153,8 @@ enum OperationBuiltins {
         }
 
         // MARK: wait-for-input
-        rt.defN("ASYNC-IO-STATE-WAIT-FOR-INPUT", 2, -1, in: comm) { rt, args throws(Unwind) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-WAIT-FOR-INPUT", positional: 2, keys: keys2, in: comm) { rt, args, kw throws(Unwind) in
             let fname = "ASYNC-IO-STATE-WAIT-FOR-INPUT"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: keys2, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let cb = try functionDesignator(rt, fname, "callback", args[1])
             try persist(kw, st, read: true, keys: persist2)
@@ -172,9 +169,8 @@ enum OperationBuiltins {
         }
 
         // MARK: receive-message
-        rt.defN("ASYNC-IO-STATE-RECEIVE-MESSAGE", 3, -1, in: comm) { rt, args throws(Unwind) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-RECEIVE-MESSAGE", positional: 3, keys: keys3, in: comm) { rt, args, kw throws(Unwind) in
             let fname = "ASYNC-IO-STATE-RECEIVE-MESSAGE"
-            let kw = try KeyArgs(rt, args, from: 3, allowed: keys3, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let bufVal = args[1]
             let buf = try bufferStorage(rt, bufVal, fname, forWrite: false)
@@ -205,9 +201,8 @@ enum OperationBuiltins {
         }
 
         // MARK: writes
-        func startWrite(_ rt: Runtime, _ args: Args, fname: String, first: Int, message: Bool,
+        func startWrite(_ rt: Runtime, _ args: Args, _ kw: KeyArgs, fname: String, first: Int, message: Bool,
                         _ op: (LispState, MutableByteStorage, Int, Int, WriteCallback?, WriteCallback?) throws(CommUsageError) -> Void) throws(Unwind) -> Value {
-            let kw = try KeyArgs(rt, args, from: first + 2, allowed: keys0, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let buf = try bufferStorage(rt, args[first], fname, forWrite: true)
             let (start, end) = try bufferRange(rt, kw, buf.count)
@@ -229,17 +224,17 @@ enum OperationBuiltins {
             } catch { try usage(rt, fname, error) }
             return .null
         }
-        rt.defN("ASYNC-IO-STATE-WRITE-BUFFER", 3, -1, in: comm) { rt, args throws(Unwind) in
-            try startWrite(rt, args, fname: "ASYNC-IO-STATE-WRITE-BUFFER", first: 1, message: false) { (st, b, s, e, c, ec) throws(CommUsageError) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-WRITE-BUFFER", positional: 3, keys: keys0, in: comm) { rt, args, kw throws(Unwind) in
+            try startWrite(rt, args, kw, fname: "ASYNC-IO-STATE-WRITE-BUFFER", first: 1, message: false) { (st, b, s, e, c, ec) throws(CommUsageError) in
                 try st.state.writeBuffer(b, start: s, end: e, callback: c, errorCallback: ec)
             }
         }
-        rt.defN("ASYNC-IO-STATE-SEND-MESSAGE", 3, -1, in: comm) { rt, args throws(Unwind) in
-            try startWrite(rt, args, fname: "ASYNC-IO-STATE-SEND-MESSAGE", first: 1, message: true) { (st, b, s, e, c, ec) throws(CommUsageError) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-SEND-MESSAGE", positional: 3, keys: keys0, in: comm) { rt, args, kw throws(Unwind) in
+            try startWrite(rt, args, kw, fname: "ASYNC-IO-STATE-SEND-MESSAGE", first: 1, message: true) { (st, b, s, e, c, ec) throws(CommUsageError) in
                 try st.state.sendMessage(b, start: s, end: e, callback: c, errorCallback: ec)
             }
         }
-        rt.defN("ASYNC-IO-STATE-SEND-MESSAGE-TO-ADDRESS", 5, -1, in: comm) { rt, args throws(Unwind) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-SEND-MESSAGE-TO-ADDRESS", positional: 5, keys: keys0, in: comm) { rt, args, kw throws(Unwind) in
             let fname = "ASYNC-IO-STATE-SEND-MESSAGE-TO-ADDRESS"
             let st = try rt.stateArg(args[0], fname)
             let port = try servicePort(rt, fname, args[2], proto: "udp")
@@ -247,7 +242,7 @@ enum OperationBuiltins {
             guard let addr = try resolveHost(rt, fname, args[1], port, family: fam, udp: true).first else {
                 try commError(rt, fname, "cannot resolve \(rt.printString(args[1]))")
             }
-            return try startWrite(rt, args, fname: fname, first: 3, message: true) { (st, b, s, e, c, ec) throws(CommUsageError) in
+            return try startWrite(rt, args, kw, fname: fname, first: 3, message: true) { (st, b, s, e, c, ec) throws(CommUsageError) in
                 try st.state.sendMessage(to: addr, b, start: s, end: e, callback: c, errorCallback: ec)
             }
         }
@@ -294,9 +289,8 @@ enum OperationBuiltins {
             return .null
         }
 
-        rt.defN("ASYNC-IO-STATE-ABORT-AND-CLOSE", 1, -1, in: comm) { rt, args throws(Unwind) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-ABORT-AND-CLOSE", positional: 1, keys: keys4, in: comm) { rt, args, kw throws(Unwind) in
             let fname = "ASYNC-IO-STATE-ABORT-AND-CLOSE"
-            let kw = try KeyArgs(rt, args, from: 1, allowed: keys4, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let cb = try kw.function("CLOSE-CALLBACK")
             let lc = st.collection
@@ -307,9 +301,8 @@ enum OperationBuiltins {
             return .null
         }
 
-        rt.defN("ASYNC-IO-STATE-SHUTDOWN", 2, -1, in: comm) { rt, args throws(Unwind) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-SHUTDOWN", positional: 2, keys: keys5, in: comm) { rt, args, kw throws(Unwind) in
             let fname = "ASYNC-IO-STATE-SHUTDOWN"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: keys5, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let dir = try direction(rt, fname, args[1], .input)
             let cb = try kw.function("CALLBACK")
@@ -328,16 +321,14 @@ enum OperationBuiltins {
             }
         }
 
-        rt.defN("CLOSE-ASYNC-IO-STATE", 1, -1, in: comm) { rt, args throws(Unwind) in
+        defKeywordOperation(rt, "CLOSE-ASYNC-IO-STATE", positional: 1, keys: keys6, in: comm) { rt, args, kw throws(Unwind) in
             let fname = "CLOSE-ASYNC-IO-STATE"
-            let kw = try KeyArgs(rt, args, from: 1, allowed: keys6, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             return .fixnum(st.state.close(keepAlive: kw.bool("KEEP-ALIVE-P", false)))
         }
 
-        rt.defN("ASYNC-IO-STATE-GET-BUFFERED-DATA", 2, -1, in: comm) { rt, args throws(Unwind) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-GET-BUFFERED-DATA", positional: 2, keys: keys7, in: comm) { rt, args, kw throws(Unwind) in
             let fname = "ASYNC-IO-STATE-GET-BUFFERED-DATA"
-            let kw = try KeyArgs(rt, args, from: 2, allowed: keys7, fname: fname)
             let st = try rt.stateArg(args[0], fname)
             let buf = try bufferStorage(rt, args[1], fname, forWrite: false)
             let (start, end) = try bufferRange(rt, kw, buf.count)

@@ -179,6 +179,8 @@ extension Compiler {
             if case .variable(_, let b)? = env.lookupVariable(s), b.scope === fs {
                 return .slot(b.slot)
             }
+            // A keyword evaluates to itself (it cannot be bound or made a symbol macro).
+            if s.isKeyword { return .constant(form) }
         case .cons(let c):
             if c.car.asSymbol === Sym.quote, case .cons(let q) = c.cdr, q.cdr.isNil { return .constant(q.car) }
         case .null:
