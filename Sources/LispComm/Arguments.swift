@@ -186,6 +186,7 @@ struct KeyArgs {
         return p == 0 ? nil : from + 2 * (p - 1) + 1
     }
 
+    @inline(__always)
     func has(_ k: Key) -> Bool {
         guard let i = slot(k) else { return false }
         return i >= 0 || lookup(k.name) != nil
