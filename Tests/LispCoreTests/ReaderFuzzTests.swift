@@ -77,6 +77,28 @@ final class ReaderFuzzTests: XCTestCase {
         XCTAssertGreaterThan(errors, 1000, "the fuzzer should produce many malformed inputs")
     }
 
+    /// The token fast path's bit table of terminating ASCII characters agrees with `isTerminating`.
+    func testTerminatingASCIITable() {
+        for v in UInt32(0)..<128 {
+            XCTAssertEqual(Reader.isTerminatingASCII(v), Reader.isTerminating(Unicode.Scalar(v)!), "code \(v)")
+        }
+    }
+
+    /// The token fast path skips the number parser for tokens whose first byte fails
+    /// `mayStartNumber`: no such token may be a number in any radix.
+    func testMayStartNumberAdmitsEveryNumber() {
+        let tails = ["", "0", "1", "9", "/2", "/", ".", ".5", "e5", "d0", "a", "z", "Z", "+", "-", "..", "1/"]
+        for base in 2...36 {
+            for b in UInt8(0)..<128 where !Reader.mayStartNumber(b, base: base) {
+                for tail in tails {
+                    let token = [b] + Array(tail.utf8)
+                    XCTAssertNil(Reader.numberValue(token, base: base, doubleDefault: false),
+                                 "\(token) in base \(base)")
+                }
+            }
+        }
+    }
+
     func testReaderErrorsCarryPosition() {
         XCTAssertEqual(TestLisp.eval("(handler-case (read-from-string \"(a . b c)\") (reader-error () :re))"), ":RE")
         XCTAssertEqual(TestLisp.eval("(handler-case (read-from-string \"(a b\") (end-of-file () :eof))"), ":EOF")

@@ -11,7 +11,14 @@ public final class StringSource: CharSource {
     public var pos: Int
     public let end: Int
     public init(_ s: String, start: Int = 0, end: Int? = nil) {
-        chars = Array(s.unicodeScalars)
+        // One decoding pass into storage sized by the UTF-8 length, an upper bound on the
+        // scalar count (`Array(s.unicodeScalars)` counts the scalars in a first pass).
+        chars = Array(unsafeUninitializedCapacity: s.utf8.count) { buffer, count in
+            for c in s.unicodeScalars {
+                buffer.initializeElement(at: count, to: c)
+                count += 1
+            }
+        }
         pos = start
         self.end = min(end ?? chars.count, chars.count)
     }
@@ -50,6 +57,9 @@ public final class StreamSource: CharSource {
 public final class Reader {
     let rt: Runtime
     let src: CharSource
+    /// `src` when it is a `StringSource`, whose methods `nextChar` and friends then call
+    /// directly (inlined) instead of through the protocol.
+    private let stringSource: StringSource?
     /// File name for error messages.
     public var fileName: String?
     var labels: [Int: Value] = [:]
@@ -59,13 +69,30 @@ public final class Reader {
     public init(rt: Runtime, source: CharSource, fileName: String? = nil) {
         self.rt = rt
         src = source
+        stringSource = source as? StringSource
         self.fileName = fileName
+    }
+
+    // MARK: characters
+
+    @inline(__always) func nextChar() throws(Unwind) -> Unicode.Scalar? {
+        if let s = stringSource { return s.next() }
+        return try src.next()
+    }
+
+    @inline(__always) func peekChar() throws(Unwind) -> Unicode.Scalar? {
+        if let s = stringSource { return s.peek() }
+        return try src.peek()
+    }
+
+    @inline(__always) func unreadChar(_ c: Unicode.Scalar) {
+        if let s = stringSource { s.unread(c) } else { src.unread(c) }
     }
 
     // MARK: errors
 
     func location() -> String {
-        guard let s = src as? StringSource else { return fileName.map { " in \($0)" } ?? "" }
+        guard let s = stringSource else { return fileName.map { " in \($0)" } ?? "" }
         let (l, c) = s.lineColumn(s.pos)
         return " at \(fileName.map { "\($0):" } ?? "line ")\(l)\(fileName == nil ? ", column " : ":")\(c)"
     }
@@ -100,7 +127,7 @@ public final class Reader {
 
     /// Skip whitespace; return the next non-whitespace char (consumed) or nil at EOF.
     func skipWhitespace() throws(Unwind) -> Unicode.Scalar? {
-        while let c = try src.next() {
+        while let c = try nextChar() {
             if !Reader.isWhitespace(c) { return c }
         }
         return nil
@@ -123,17 +150,17 @@ public final class Reader {
         case "'": return list(.symbol(Sym.quote), try readRequired("after '"))
         case "`": return list(.symbol(Sym.quasiquote), try readRequired("after `"))
         case ",":
-            if try src.peek() == "@" {
-                _ = try src.next()
+            if try peekChar() == "@" {
+                _ = try nextChar()
                 return list(.symbol(Sym.unquoteSplicing), try readRequired("after ,@"))
             }
-            if try src.peek() == "." {
-                _ = try src.next()
+            if try peekChar() == "." {
+                _ = try nextChar()
                 return list(.symbol(Sym.unquoteSplicing), try readRequired("after ,."))
             }
             return list(.symbol(Sym.unquote), try readRequired("after ,"))
         case ";":
-            while let d = try src.next(), d != "\n" {}
+            while let d = try nextChar(), d != "\n" {}
             return nil
         case "\"": return try readString()
         case "#": return try readDispatch()
@@ -151,57 +178,149 @@ public final class Reader {
         }
     }
 
+    /// Read the rest of a list after its `(`. The conses are linked front to back as the
+    /// elements are read (no intermediate array).
     func readList() throws(Unwind) -> Value {
-        var items: [Value] = []
-        var tail: Value = .null
+        var head: Value = .null
+        var last: Cons? = nil
         while true {
             guard let c = try skipWhitespace() else { try eofError("inside a list") }
             if c == ")" { break }
-            if c == ".", let n = try src.peek(), Reader.isTerminating(n) {
-                if items.isEmpty { try readerError("nothing before . in a list") }
-                tail = try readRequired("after . in a list")
+            if c == ".", let n = try peekChar(), Reader.isTerminating(n) {
+                guard let last else { try readerError("nothing before . in a list") }
+                let tail = try readRequired("after . in a list")
                 guard let close = try skipWhitespace() else { try eofError("inside a dotted list") }
                 if close != ")" { try readerError("more than one object after . in a list") }
+                last.cdr = tail
                 break
             }
-            if let v = try readMacro(c) { items.append(v) }
+            if let v = try readMacro(c) {
+                let cell = Cons.make(v, .null)
+                if let last { last.cdr = .cons(cell) } else { head = .cons(cell) }
+                last = cell
+            }
         }
-        return listFrom(items, tail: tail)
+        return head
     }
 
     func readString() throws(Unwind) -> Value {
-        var s = String.UnicodeScalarView()
+        var s: [Unicode.Scalar] = []
         while true {
-            guard var c = try src.next() else { try eofError("inside a string") }
+            guard var c = try nextChar() else { try eofError("inside a string") }
             if c == "\"" { break }
             if c == "\\" {
-                guard let e = try src.next() else { try eofError("inside a string") }
+                guard let e = try nextChar() else { try eofError("inside a string") }
                 c = e
             }
             s.append(c)
         }
-        return .string(LispString(scalars: Array(s)))
+        return .string(LispString(scalars: s))
     }
 
     // MARK: tokens
 
+    /// The token being read by `readToken`, as ASCII bytes in their original case. Kept between
+    /// tokens so that reading one allocates nothing.
+    private var tokenBytes: [UInt8] = []
+
     /// Read a token starting with `first`; returns a number or a symbol.
+    ///
+    /// Fast path for nearly every token of source code: plain ASCII constituents (no `\`, `|`
+    /// or non-ASCII character) are collected as bytes, the number parser runs only when the
+    /// first byte could start a number, and the symbol is interned from the upcased bytes. At the
+    /// first character the fast path does not handle, `readGeneralToken` takes over.
     func readToken(first: Unicode.Scalar) throws(Unwind) -> Value {
-        var chars: [Unicode.Scalar] = []
-        var escaped: [Bool] = []
-        var anyEscape = false
+        var bytes: [UInt8] = []
+        swap(&bytes, &tokenBytes)
+        defer {
+            bytes.removeAll(keepingCapacity: true)
+            swap(&bytes, &tokenBytes)
+        }
+        var colons = 0
+        var allDots = true
         var c: Unicode.Scalar? = first
         while let ch = c {
+            let v = ch.value
+            if v >= 128 || v == 0x5C || v == 0x7C {  // non-ASCII, `\` or `|`
+                return try readGeneralToken(prefix: bytes, next: ch)
+            }
+            if Reader.isTerminatingASCII(v) {
+                unreadChar(ch)
+                break
+            }
+            if v == 0x3A { colons += 1 }
+            if v != 0x2E { allDots = false }
+            bytes.append(UInt8(truncatingIfNeeded: v))
+            c = try nextChar()
+        }
+        if suppress { return .null }
+        if let b = bytes.first, Reader.mayStartNumber(b, base: readBase), let n = try parseNumber(bytes) { return n }
+        if allDots { try readerError(bytes.count == 1 ? "dot context error" : "too many dots") }
+        return try internPlainToken(&bytes, colons: colons)
+    }
+
+    /// Whether a token starting with byte `b` can be a number at all: `numberValue` needs a sign,
+    /// a decimal point, a decimal digit or a digit of the radix `base` first. (`base` is only
+    /// evaluated for letters: most tokens start with one, but looking up `*read-base*` for the
+    /// rest would be wasted.)
+    @inline(__always) static func mayStartNumber(_ b: UInt8, base: @autoclosure () -> Int) -> Bool {
+        switch b {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."): return true
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"): return Int(b) - 55 < base()
+        case UInt8(ascii: "a")...UInt8(ascii: "z"): return Int(b) - 87 < base()
+        default: return false
+        }
+    }
+
+    /// Whether ASCII code `v` ends a token: whitespace or a terminating macro character.
+    @inline(__always) static func isTerminatingASCII(_ v: UInt32) -> Bool {
+        // Bits for tab, LF, VT, FF, CR, space, `"`, `'`, `(`, `)`, `,` and `;`, all below 64;
+        // the backquote (0x60) is the only one above. A unit test checks it against isTerminating.
+        let below64: UInt64 = 0x0800_1385_0000_3E00
+        return v < 64 ? (below64 >> UInt64(v)) & 1 != 0 : v == 0x60
+    }
+
+    /// The symbol named by a plain ASCII token without escapes (see `readToken`), `colons` of
+    /// whose bytes are package markers. Upcases `bytes` in place.
+    func internPlainToken(_ bytes: inout [UInt8], colons: Int) throws(Unwind) -> Value {
+        guard colons > 0 else {
+            Reader.upcaseASCII(&bytes)
+            return Value(currentPackage.intern(String(decoding: bytes, as: UTF8.self)).0)
+        }
+        let at = bytes.firstIndex(of: UInt8(ascii: ":"))!
+        let markerEnd = colons == 2 && bytes[at + 1] == UInt8(ascii: ":") ? at + 2 : at + 1
+        if colons > 2 || (colons == 2 && markerEnd == at + 1) {
+            try readerError("too many colons in \(String(decoding: bytes, as: UTF8.self))")
+        }
+        Reader.upcaseASCII(&bytes)
+        return try resolveSymbol(package: String(decoding: bytes[..<at], as: UTF8.self),
+                                 name: String(decoding: bytes[markerEnd...], as: UTF8.self),
+                                 anyAccess: markerEnd == at + 2)
+    }
+
+    /// Readtable-case :upcase for ASCII bytes.
+    @inline(__always) static func upcaseASCII(_ bytes: inout [UInt8]) {
+        for i in bytes.indices where bytes[i] &- UInt8(ascii: "a") < 26 { bytes[i] &-= 32 }
+    }
+
+    /// The general token reader: escapes, `|...|` and non-ASCII characters. `prefix` holds the
+    /// plain ASCII characters `readToken` already read; `next` is the character after them.
+    func readGeneralToken(prefix: [UInt8], next: Unicode.Scalar) throws(Unwind) -> Value {
+        var chars = prefix.map { Unicode.Scalar($0) }
+        var escaped = [Bool](repeating: false, count: prefix.count)
+        var anyEscape = false
+        var c: Unicode.Scalar? = next
+        while let ch = c {
             if ch == "\\" {
-                guard let e = try src.next() else { try eofError("after \\ in a symbol") }
+                guard let e = try nextChar() else { try eofError("after \\ in a symbol") }
                 chars.append(e); escaped.append(true); anyEscape = true
             } else if ch == "|" {
                 anyEscape = true
                 while true {
-                    guard let e = try src.next() else { try eofError("inside |...|") }
+                    guard let e = try nextChar() else { try eofError("inside |...|") }
                     if e == "|" { break }
                     if e == "\\" {
-                        guard let e2 = try src.next() else { try eofError("inside |...|") }
+                        guard let e2 = try nextChar() else { try eofError("inside |...|") }
                         chars.append(e2)
                     } else {
                         chars.append(e)
@@ -209,17 +328,17 @@ public final class Reader {
                     escaped.append(true)
                 }
             } else if Reader.isTerminating(ch) {
-                src.unread(ch)
+                unreadChar(ch)
                 break
             } else {
                 chars.append(ch); escaped.append(false)
             }
-            c = try src.next()
+            c = try nextChar()
         }
         if suppress { return .null }
         if !anyEscape {
             let text = String(String.UnicodeScalarView(chars))
-            if let n = try parseNumber(text) { return n }
+            if let n = try parseNumber(Array(text.utf8)) { return n }
             if chars.allSatisfy({ $0 == "." }) {
                 try readerError(chars.count == 1 ? "dot context error" : "too many dots")
             }
@@ -238,6 +357,8 @@ public final class Reader {
 
     var suppress: Bool { Sym.readSuppress.value?.isTrue ?? false }
 
+    /// The symbol named by a token's characters; `escaped` marks those that keep their case and
+    /// cannot be package markers.
     func makeSymbol(_ chars: [Unicode.Scalar], _ escaped: [Bool]) throws(Unwind) -> Value {
         // Case-fold unescaped characters; find the unescaped package marker(s).
         var folded = String.UnicodeScalarView()
@@ -254,19 +375,24 @@ public final class Reader {
             }
             if escaped[i] { folded.append(ch) } else { Reader.appendUpcased(ch, to: &folded) }
         }
+        guard let at = colonAt else { return try resolveSymbol(package: nil, name: String(folded), anyAccess: false) }
         let all = Array(folded)
-        guard let at = colonAt else {
-            return Value(currentPackage.intern(String(folded)).0)
-        }
-        let pkgName = String(String.UnicodeScalarView(all[0..<at]))
-        let name = String(String.UnicodeScalarView(all[at...]))
-        if at == 0 { return .symbol(rt.world.keyword(name)) }
+        return try resolveSymbol(package: String(String.UnicodeScalarView(all[0..<at])),
+                                 name: String(String.UnicodeScalarView(all[at...])), anyAccess: colons == 2)
+    }
+
+    /// The symbol a case-folded token names: `name` interned in the current package when there
+    /// is no package marker (`pkgName` nil); after one, in package `pkgName` (the keyword package
+    /// when empty), where it must be external unless the marker was `::` (`anyAccess`).
+    func resolveSymbol(package pkgName: String?, name: String, anyAccess: Bool) throws(Unwind) -> Value {
+        guard let pkgName else { return Value(currentPackage.intern(name).0) }
+        if pkgName.isEmpty { return .symbol(rt.world.keyword(name)) }
         guard let pkg = rt.world.findPackage(pkgName) else {
             try rt.signalError(rt.makeCondition(StandardConditions.simpleReaderError,
                 message: "READ error\(location()): package \(pkgName) does not exist",
                 slots: ["STREAM": streamValue]))
         }
-        if colons == 2 { return Value(pkg.intern(name).0) }
+        if anyAccess { return Value(pkg.intern(name).0) }
         if let (s, access) = pkg.find(name), access == .external { return Value(s) }
         if pkg === rt.world.keyword { return .symbol(rt.world.keyword(name)) }
         try readerError("symbol \(name) is not external in package \(pkg.name)")
@@ -287,17 +413,22 @@ public final class Reader {
         numberValue(s, base: base, doubleDefault: false) != nil
     }
 
-    func parseNumber(_ s: String) throws(Unwind) -> Value? {
+    /// The number token `u` (UTF-8) denotes under `*read-base*` and `*read-default-float-format*`.
+    func parseNumber(_ u: [UInt8]) throws(Unwind) -> Value? {
         var dflt = false
         if let f = Sym.readDefaultFloatFormat.value?.asSymbol, f.name == "DOUBLE-FLOAT" || f.name == "LONG-FLOAT" {
             dflt = true
         }
-        return Reader.numberValue(s, base: readBase, doubleDefault: dflt)
+        return Reader.numberValue(u, base: readBase, doubleDefault: dflt)
     }
 
     /// Parse CL number syntax (integers, ratios, floats) in `base`; nil if not a number.
     static func numberValue(_ s: String, base: Int, doubleDefault: Bool) -> Value? {
-        let u = Array(s.utf8)
+        numberValue(Array(s.utf8), base: base, doubleDefault: doubleDefault)
+    }
+
+    /// `numberValue` of a token's UTF-8 bytes.
+    static func numberValue(_ u: [UInt8], base: Int, doubleDefault: Bool) -> Value? {
         if u.isEmpty { return nil }
         var i = 0
         var negative = false
@@ -381,11 +512,11 @@ public final class Reader {
 
     func readDispatch() throws(Unwind) -> Value? {
         var arg: Int? = nil
-        var c = try src.next()
+        var c = try nextChar()
         while let d = c, d.isASCII, let v = Int(String(d)) {
             // Saturate: absurd numeric arguments are rejected by the dispatch functions below.
             arg = min((arg ?? 0), 1 << 40) * 10 + v
-            c = try src.next()
+            c = try nextChar()
         }
         guard let ch = c else { try eofError("after #") }
         switch ch {
@@ -404,14 +535,14 @@ public final class Reader {
             var depth = 1
             var prev: Unicode.Scalar = " "
             while depth > 0 {
-                guard let d = try src.next() else { try eofError("inside #| |# comment") }
+                guard let d = try nextChar() else { try eofError("inside #| |# comment") }
                 if prev == "|" && d == "#" { depth -= 1; prev = " "; continue }
                 if prev == "#" && d == "|" { depth += 1; prev = " "; continue }
                 prev = d
             }
             return nil
         case ":":
-            guard let first = try src.next() else { try eofError("after #:") }
+            guard let first = try nextChar() else { try eofError("after #:") }
             let tok = try readTokenChars(first: first)
             return .symbol(Symbol(name: tok))
         case ".":
@@ -436,8 +567,8 @@ public final class Reader {
             return try readRational(b)
         case "*":
             var bits: [Value] = []
-            while let d = try src.peek(), d == "0" || d == "1" {
-                _ = try src.next()
+            while let d = try peekChar(), d == "0" || d == "1" {
+                _ = try nextChar()
                 bits.append(.fixnum(d == "1" ? 1 : 0))
             }
             return .vector(LispVector(bits, elementType: .symbol(World.shared.cl.internExternal("BIT"))))
@@ -509,26 +640,26 @@ public final class Reader {
         var c: Unicode.Scalar? = first
         while let ch = c {
             if ch == "\\" {
-                guard let e = try src.next() else { try eofError("in a token") }
+                guard let e = try nextChar() else { try eofError("in a token") }
                 s.append(e)
             } else if ch == "|" {
-                while let e = try src.next(), e != "|" { s.append(e) }
+                while let e = try nextChar(), e != "|" { s.append(e) }
             } else if Reader.isTerminating(ch) {
-                src.unread(ch)
+                unreadChar(ch)
                 break
             } else {
                 Reader.appendUpcased(ch, to: &s)
             }
-            c = try src.next()
+            c = try nextChar()
         }
         return String(s)
     }
 
     func readRational(_ base: Int) throws(Unwind) -> Value {
-        guard let first = try src.next() else { try eofError("after radix prefix") }
+        guard let first = try nextChar() else { try eofError("after radix prefix") }
         var s = String.UnicodeScalarView([first])
-        while let c = try src.next() {
-            if Reader.isTerminating(c) { src.unread(c); break }
+        while let c = try nextChar() {
+            if Reader.isTerminating(c) { unreadChar(c); break }
             s.append(c)
         }
         if suppress { return .null }
@@ -538,10 +669,10 @@ public final class Reader {
     }
 
     func readCharacter() throws(Unwind) -> Value {
-        guard let first = try src.next() else { try eofError("after #\\") }
+        guard let first = try nextChar() else { try eofError("after #\\") }
         var s = String.UnicodeScalarView([first])
-        while let c = try src.next() {
-            if Reader.isTerminating(c) { src.unread(c); break }
+        while let c = try nextChar() {
+            if Reader.isTerminating(c) { unreadChar(c); break }
             s.append(c)
         }
         if suppress { return .null }

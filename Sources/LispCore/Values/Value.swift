@@ -86,6 +86,9 @@ extension Value {
 /// Build a proper list from Swift values.
 public func list(_ items: Value...) -> Value { listFrom(items) }
 
+/// A two-element list, without the variadic array (the reader's `'x`, `` `x`` and `,x`).
+public func list(_ a: Value, _ b: Value) -> Value { .cons(Cons.make(a, .cons(Cons.make(b, .null)))) }
+
 /// Build a proper list from a Swift collection, optionally with a non-NIL tail.
 public func listFrom<C: BidirectionalCollection>(_ items: C, tail: Value = .null) -> Value where C.Element == Value {
     var result = tail
