@@ -25,15 +25,7 @@ struct KeyArgs {
     /// The hot-path parser (operations started once per message): keywords are matched by
     /// symbol identity against symbols interned once, not by name.
     init(_ rt: Runtime, _ args: Args, from: Int, allowed: KeySet, fname: String) throws(Unwind) {
-        self.rt = rt
-        self.fname = fname
-        self.base = args.base
-        self.from = from
-        self.count = args.count
-        self.keySet = allowed
-        self.keySetID = ObjectIdentifier(allowed)
-        self.startIndex = allowed.startIndex
-        self.endIndex = allowed.endIndex
+        self.init(rt, args, from: from, preparsed: 0, allowed: allowed, fname: fname)
         if args.count <= from { return }
         if (args.count - from) % 2 != 0 || (args.count - from) / 2 > 254 {
             _ = try KeyArgs(rt, args, from: from, allowed: allowed.names, fname: fname)  // signals the error
