@@ -360,12 +360,13 @@ enum OperationBuiltins {
 extension Driver {
     /// A three-argument call without building an argument array.
     @inline(__always)
-    func call3(_ f: LispFunction, _ a: Value, _ b: Value, _ c: Value) throws(Unwind) -> Value {
+    func call3(_ f: LispFunction, _ a: Value, _ b: __owned Value, _ c: __owned Value) throws(Unwind) -> Value {
         let base = rt.sp
         if base + 3 >= rt.stackEnd { try rt.stackExhausted() }
-        base[0] = a
-        base[1] = b
-        base[2] = c
+        // `store`: an immediate left in a slot is overwritten without the generic enum destroy.
+        base.store(a)
+        (base + 1).store(consume b)
+        (base + 2).store(consume c)
         rt.sp = base + 3
         defer { rt.sp = base }
         return try rt.invoke(f, base, 3)
