@@ -259,8 +259,7 @@ public final class Compiler {
                 if operands.count == 1, let g = guardedUnaryInlines[ObjectIdentifier(op)] {
                     return guardedUnaryCall(op, g, operands[0])
                 }
-                if !preparsedKeywordCalls.isEmpty, let p = preparsedKeywordCalls[ObjectIdentifier(op)],
-                   let code = preparsedKeywordCall(op, p, operands) {
+                if let p = preparsedKeywordCalls[ObjectIdentifier(op)], let code = preparsedKeywordCall(op, p, operands) {
                     return code
                 }
                 return globalCall(op, operands: operands, mv: mv)

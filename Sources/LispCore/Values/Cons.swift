@@ -14,17 +14,22 @@ public final class Cons {
     @inline(__always) static var carOffset: Int { 16 }
     @inline(__always) static var cdrOffset: Int { 16 + MemoryLayout<Value>.stride }
 
+    /// The address of `cell`'s field at `offset` (`carOffset` or `cdrOffset`), for the pool's
+    /// in-place stores: written as property accesses, they made the compiler retain and release
+    /// the cell around them.
+    @inline(__always) static func field(_ cell: Cons, _ offset: Int) -> UnsafeMutablePointer<Value> {
+        (UnsafeMutableRawPointer(Unmanaged.passUnretained(cell).toOpaque()) + offset).assumingMemoryBound(to: Value.self)
+    }
+
     /// A cons of `car` and `cdr`, reusing a cell from `ConsPool` when one is there. Hot paths
     /// (CONS, LIST, PUSH, REVERSE, the list builders) make their cells with this; `Cons(_:_:)`
     /// remains correct everywhere, it only skips the reuse.
     @inline(__always) public static func make(_ car: __owned Value, _ cdr: __owned Value) -> Cons {
         guard let cell = ConsPool.take() else { return Cons(car, cdr) }
         // A pooled cell holds NIL in both fields (trivial values), so they are initialised in
-        // place, without destroying the old contents. Through raw addresses: the same stores
-        // written as property accesses made the compiler retain and release the cell around them.
-        let object = UnsafeMutableRawPointer(Unmanaged.passUnretained(cell).toOpaque())
-        (object + carOffset).assumingMemoryBound(to: Value.self).initialize(to: car)
-        (object + cdrOffset).assumingMemoryBound(to: Value.self).initialize(to: cdr)
+        // place, without destroying the old contents.
+        field(cell, carOffset).initialize(to: car)
+        field(cell, cdrOffset).initialize(to: cdr)
         return cell
     }
 
@@ -77,8 +82,7 @@ public final class Cons {
         // Clear the car first. An immediate car is simply overwritten; releasing any other may
         // free another list, whose deinit recycles into the pool too, so the pool's count is
         // read only afterwards.
-        let object = UnsafeMutableRawPointer(Unmanaged.passUnretained(cell).toOpaque())
-        (object + Cons.carOffset).assumingMemoryBound(to: Value.self).store(.null)
+        Cons.field(cell, Cons.carOffset).store(.null)
         let n = count
         guard n < capacity else { return }
         if n == 0 && cells == nil {
