@@ -123,6 +123,8 @@ extension Compiler {
 
     /// Compile `form` for its truth value only.
     func compileTest(_ form: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> TestCode {
+        if let t = try connectiveTest(form, env, fs) { return t }
+        if let t = variableTest(form, env, fs) { return t }
         if case .cons(let c) = form, case .symbol(let op) = c.car, op.package === rt.world.cl,
            let entry = testInliners[ObjectIdentifier(op)], env.lookupFunction(op) == nil,
            c.cdr.listArray.count == entry.arity {

@@ -12,6 +12,8 @@ public enum Sym {
     public static let letStar = cl("LET*")
     public static let function = cl("FUNCTION")
     public static let lambda = cl("LAMBDA")
+    public static let or = cl("OR")
+    public static let and = cl("AND")
     public static let quasiquote = sys("QUASIQUOTE")
     public static let unquote = sys("UNQUOTE")
     public static let unquoteSplicing = sys("UNQUOTE-SPLICING")
