@@ -91,18 +91,30 @@ extension Driver {
         sharedStateOnlyCallbacks.get(f, makeStateOnlyCallback)
     }
 
-    // The driver lives as long as the process (Driver.shared), so the closures hold it
-    // unowned(unsafe): no reference-count traffic per callback.
+    // The closures hold the driver strongly (it lives as long as the process, so the cycle
+    // driver -> table -> closure -> driver costs nothing) and only forward to a method: inside
+    // the method `self` is a guaranteed reference. An unowned(unsafe) capture looked free but
+    // turned every use of `self` in the closure into an atomic retain plus a release.
     private func makeStateBufferCallback(_ f: LispFunction) -> EngineCallback {
-        return { [unowned(unsafe) self] s, b, n in
-            guard let st = s.lispState else { return }
-            let sv = Value.object(st)
-            runCallback(st.collection, sv) { () throws(Unwind) in _ = try call3(f, sv, storageValue(b), .fixnum(n)) }
+        return { [self] s, b, n in deliverStateBuffer(f, s, b, n) }
+    }
+
+    /// `(f state buffer n)` under the callback policy: runCallback spelled out (enter, call,
+    /// leave), with no closure context to capture the arguments into.
+    private func deliverStateBuffer(_ f: LispFunction, _ s: AsyncIOState, _ b: MutableByteStorage, _ n: Int) {
+        guard let st = s.lispState else { return }
+        let lc = st.collection
+        let entry = enterCallback(lc, .object(st))
+        do throws(Unwind) {
+            _ = try call3(f, .object(st), storageValue(b), .fixnum(n))
+        } catch {
+            callbackExited(lc, error)
         }
+        leaveCallback(entry)
     }
 
     private func makeStateOnlyCallback(_ f: LispFunction) -> EngineCallback {
-        return { [unowned(unsafe) self] s, _, _ in
+        return { [self] s, _, _ in
             guard let st = s.lispState else { return }
             let sv = Value.object(st)
             runCallback(st.collection, sv) { () throws(Unwind) in _ = try rt.funcall(f, sv) }

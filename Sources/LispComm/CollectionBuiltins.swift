@@ -107,7 +107,7 @@ enum CollectionBuiltins {
             let lc = try rt.collectionArg(args[0], fname)
             let f = try functionDesignator(rt, fname, "function", args[1])
             let rest = Array(args.array.dropFirst(2))
-            lc.coll.post { [unowned d] in
+            lc.coll.post { [d] in
                 d.runCallback(lc, .null) { () throws(Unwind) in _ = try d.rt.apply(f, rest) }
             }
             return .null

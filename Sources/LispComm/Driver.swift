@@ -41,6 +41,9 @@ public final class Driver {
     /// the driver serves others meanwhile); each `runCallback` saves and restores it. A single
     /// optional, not a stack array: no uniqueness checks or capacity growth per callback.
     var currentContext: CallbackContext?
+    /// The handler-cluster count right after `dispatch(lc)` pushed the callback handler (-1
+    /// outside a dispatch): a callback starting at exactly this depth is already covered.
+    var dispatchClusterDepth = -1
     let abandonTag: Value = .object(LispObject())
     var handlerCluster: [Handler] = []
 
@@ -60,9 +63,9 @@ public final class Driver {
     var sharedStateOnlyCallbacks = SharedCallbackTable()
 
     nonisolated(unsafe) public static var shared: Driver?
-    /// Every driver ever installed, kept alive for the life of the process: engine closures
-    /// hold their driver `unowned(unsafe)` (no reference counting per callback), which is
-    /// sound only because a driver is never deallocated (tests install several runtimes).
+    /// Every driver ever installed, kept alive for the life of the process (tests install
+    /// several runtimes): engine closures and handler functions may refer to their driver
+    /// long after it stopped being `shared`.
     nonisolated(unsafe) static var everInstalled: [Driver] = []
 
     init(rt: Runtime) {
@@ -107,7 +110,16 @@ public final class Driver {
     func dispatch(_ lc: LispCollection) {
         if lc.busy { return }
         lc.busy = true
+        // The callback handler stays pushed for the whole batch instead of being pushed and
+        // popped around each callback (runCallback checks `dispatchClusterDepth`). Nested
+        // dispatches (a callback waiting on a socket stream) push their own and restore ours.
+        let outerDepth = dispatchClusterDepth
+        let base = rt.handlerClusters.count
+        rt.handlerClusters.append(handlerCluster)
+        dispatchClusterDepth = base + 1
         lc.coll.dispatch()
+        dispatchClusterDepth = outerDepth
+        if rt.handlerClusters.count > base { rt.handlerClusters.removeLast(rt.handlerClusters.count - base) }
         lc.busy = false
         if lc.stopRequested && !lc.looping { finishStop(lc) }
     }
@@ -283,35 +295,66 @@ public final class Driver {
     /// Runs one user callback of `lc` for `object` (the state, or nil) under the collection's
     /// :handler policy. Errors never escape: the callback is abandoned and the loop goes on.
     func runCallback(_ lc: LispCollection, _ object: Value, _ body: () throws(Unwind) -> Void) {
-        let savedSP = rt.sp, savedDepth = rt.depth
-        let nCatch = rt.catchTags.count, nHandlers = rt.handlerClusters.count, nRestarts = rt.restarts.count
-        let outerContext = currentContext
-        currentContext = CallbackContext(collection: lc, object: object)
-        rt.handlerClusters.append(handlerCluster)
+        let entry = enterCallback(lc, object)
         do throws(Unwind) {
             try body()
         } catch {
-            switch error {
-            case .toCatch(let tag, _) where eq(tag, abandonTag): break
-            case .abortToToplevel: break
-            case .quit(let n): pendingQuit = n
-            default:
-                rt.errorOutputStream.writeString("Error: a callback of \(lc.printUnreadable()) made a non-local exit out of its extent\n")
-                rt.errorOutputStream.finishOutput()
-            }
+            callbackExited(lc, error)
         }
-        currentContext = outerContext
-        rt.sp = savedSP
-        rt.depth = savedDepth
-        if rt.catchTags.count > nCatch { rt.catchTags.removeLast(rt.catchTags.count - nCatch) }
-        // The usual case is exactly the one cluster pushed above: removeLast() avoids the
-        // range replacement removeLast(k) does (measurable once per callback).
-        if rt.handlerClusters.count == nHandlers + 1 {
+        leaveCallback(entry)
+    }
+
+    /// What `leaveCallback` restores: the Lisp stack and dynamic state at callback entry.
+    struct CallbackEntry {
+        let sp: Frame, depth: Int
+        let catchTags: Int, handlerClusters: Int, restarts: Int
+        let outerContext: CallbackContext?
+    }
+
+    /// The first half of `runCallback`, for hot callers that call the Lisp function directly
+    /// instead of through a closure (whose captured context costs retains and releases).
+    @inline(__always)
+    func enterCallback(_ lc: LispCollection, _ object: Value) -> CallbackEntry {
+        let entry = CallbackEntry(sp: rt.sp, depth: rt.depth, catchTags: rt.catchTags.count,
+                                  handlerClusters: rt.handlerClusters.count, restarts: rt.restarts.count,
+                                  outerContext: currentContext)
+        currentContext = CallbackContext(collection: lc, object: object)
+        // Inside `dispatch(lc)` the callback handler is already the innermost cluster (pushed
+        // once for the whole batch); anywhere else it is pushed for this callback alone.
+        if entry.handlerClusters != dispatchClusterDepth { rt.handlerClusters.append(handlerCluster) }
+        return entry
+    }
+
+    /// A callback ended by a throw: the handler's abandon, an abort, a quit, or a non-local
+    /// exit to something outside the callback (reported; the loop goes on either way).
+    func callbackExited(_ lc: LispCollection, _ error: Unwind) {
+        switch error {
+        case .toCatch(let tag, _) where eq(tag, abandonTag): break
+        case .abortToToplevel: break
+        case .quit(let n): pendingQuit = n
+        default:
+            rt.errorOutputStream.writeString("Error: a callback of \(lc.printUnreadable()) made a non-local exit out of its extent\n")
+            rt.errorOutputStream.finishOutput()
+        }
+    }
+
+    /// The second half of `runCallback`: back to the state at `enterCallback`.
+    @inline(__always)
+    func leaveCallback(_ entry: CallbackEntry) {
+        currentContext = entry.outerContext
+        rt.sp = entry.sp
+        rt.depth = entry.depth
+        if rt.catchTags.count > entry.catchTags { rt.catchTags.removeLast(rt.catchTags.count - entry.catchTags) }
+        // Back to the clusters there were on entry (the usual case: none added, or just the
+        // one pushed by enterCallback, for which removeLast() avoids removeLast(k)'s range
+        // replacement).
+        let added = rt.handlerClusters.count - entry.handlerClusters
+        if added == 1 {
             rt.handlerClusters.removeLast()
-        } else if rt.handlerClusters.count > nHandlers {
-            rt.handlerClusters.removeLast(rt.handlerClusters.count - nHandlers)
+        } else if added > 1 {
+            rt.handlerClusters.removeLast(added)
         }
-        if rt.restarts.count > nRestarts { rt.restarts.removeLast(rt.restarts.count - nRestarts) }
+        if rt.restarts.count > entry.restarts { rt.restarts.removeLast(rt.restarts.count - entry.restarts) }
     }
 
     /// The handler established around callbacks (SERIOUS-CONDITION).

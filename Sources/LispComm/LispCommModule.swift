@@ -34,7 +34,7 @@ public enum LispComm {
         MPBuiltins.register(rt, d)
         rt.modules.insert("COMM")
         if let stdin = rt.stdinStream as? FDStream {
-            stdin.waitForInput = { [unowned d] fd in
+            stdin.waitForInput = { [d] fd in
                 do throws(Unwind) {
                     _ = try d.waitReadable(fd)
                 } catch {

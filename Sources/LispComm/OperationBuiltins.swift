@@ -73,7 +73,7 @@ enum OperationBuiltins {
             let sv = Value.object(st)
             let needsCopy = !(buf is ByteVector || buf is BaseStringStorage)
             func make(_ f: LispFunction) -> ReadCallback {
-                return { [unowned d] _, b, n in
+                return { [d] _, b, n in
                     if needsCopy { copyBack(b, start, start + n) }
                     d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.call3(f, sv, bufVal, .fixnum(n)) }
                 }
@@ -161,7 +161,7 @@ enum OperationBuiltins {
             let lc = st.collection
             let sv = Value.object(st)
             do throws(CommUsageError) {
-                try st.state.waitForInput { [unowned d] _ in
+                try st.state.waitForInput { [d] _ in
                     d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.rt.funcall(cb, sv) }
                 }
             } catch { try usage(rt, fname, error) }
@@ -182,7 +182,7 @@ enum OperationBuiltins {
             let lc = st.collection
             let sv = Value.object(st)
             do throws(CommUsageError) {
-                try st.state.receiveMessage(buf, start: start, end: end, callback: { [unowned d] _, b, n, from in
+                try st.state.receiveMessage(buf, start: start, end: end, callback: { [d] _, b, n, from in
                     copyBack(b, start, start + n)
                     d.runCallback(lc, sv) { () throws(Unwind) in
                         if needsAddress {
@@ -193,7 +193,7 @@ enum OperationBuiltins {
                             _ = try d.call3(cb, sv, bufVal, .fixnum(n))
                         }
                     }
-                }, errorCallback: ecb.map { f in { [unowned d] _, _, n in
+                }, errorCallback: ecb.map { f in { [d] _, _, n in
                     d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.call3(f, sv, bufVal, .fixnum(n)) }
                 } })
             } catch { try usage(rt, fname, error) }
@@ -268,7 +268,7 @@ enum OperationBuiltins {
             let dir = try direction(rt, fname, args.get(2), .input)
             let lc = st.collection
             let sv = Value.object(st)
-            st.state.abort(dir, callback: cb.map { f in { [unowned d] _, op in
+            st.state.abort(dir, callback: cb.map { f in { [d] _, op in
                 d.runCallback(lc, sv) { () throws(Unwind) in
                     let rt = d.rt
                     switch op {
@@ -295,7 +295,7 @@ enum OperationBuiltins {
             let cb = try kw.function("CLOSE-CALLBACK")
             let lc = st.collection
             let sv = Value.object(st)
-            st.state.abortAndClose(keepAlive: kw.bool("KEEP-ALIVE-P", false), closeCallback: cb.map { f in { [unowned d] _ in
+            st.state.abortAndClose(keepAlive: kw.bool("KEEP-ALIVE-P", false), closeCallback: cb.map { f in { [d] _ in
                 d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.rt.funcall(f, sv) }
             } })
             return .null
@@ -310,7 +310,7 @@ enum OperationBuiltins {
             let sv = Value.object(st)
             let outcome: AsyncIOState.ShutdownOutcome
             do throws(CommUsageError) {
-                outcome = try st.state.shutdown(dir, abort: kw.bool("ABORT", false), callback: cb.map { f in { [unowned d] _, r in
+                outcome = try st.state.shutdown(dir, abort: kw.bool("ABORT", false), callback: cb.map { f in { [d] _, r in
                     d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.rt.funcall(f, sv, r.map { .fixnum(Int($0)) } ?? .t) }
                 } })
             } catch { try usage(rt, fname, error) }

@@ -314,7 +314,7 @@ enum SSLBridge {
                           handle: @escaping () -> LispAcceptor?, stateName: Value, userInfo: Value) throws(Unwind) -> AcceptingHandle.TLSAcceptOptions? {
         guard let attach = try attachOptions(rt, kw, defaultSide: .server, server: true) else { return nil }
         let errFn = try kw.function("SSL-ERROR-CALLBACK")
-        return AcceptingHandle.TLSAcceptOptions(attach) { [unowned d] _, s, f in
+        return AcceptingHandle.TLSAcceptOptions(attach) { [d] _, s, f in
             guard let errFn, let h = handle() else { return }
             let ls = LispState(state: s, collection: lc, object: .fixnum(Int(s.fd)), name: stateName, userInfo: userInfo)
             let sv = Value.object(ls)

@@ -114,7 +114,7 @@ enum SSLBuiltins {
             }
             let lc = ls.collection
             do throws(CommUsageError) {
-                try ls.state.attachTLS(opts) { [unowned d] s, f in
+                try ls.state.attachTLS(opts) { [d] s, f in
                     let sv = Value.object(ls)
                     d.runCallback(lc, sv) { () throws(Unwind) in
                         _ = try d.rt.funcall(cb, sv, f.map { SSLBridge.indicator(d.rt, $0) } ?? .null)
@@ -134,7 +134,7 @@ enum SSLBuiltins {
             }
             let lc = ls.collection
             do throws(CommUsageError) {
-                try ls.state.handshake(timeout: timeout) { [unowned d] s, f in
+                try ls.state.handshake(timeout: timeout) { [d] s, f in
                     let sv = Value.object(ls)
                     d.runCallback(lc, sv) { () throws(Unwind) in
                         _ = try d.rt.funcall(cb, sv, f.map { SSLBridge.indicator(d.rt, $0) } ?? .null)
@@ -149,7 +149,7 @@ enum SSLBuiltins {
             let cb: LispFunction? = args[1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[1])
             let lc = ls.collection
             do throws(CommUsageError) {
-                try ls.state.detachTLS { [unowned d] _ in
+                try ls.state.detachTLS { [d] _ in
                     guard let cb else { return }
                     let sv = Value.object(ls)
                     d.runCallback(lc, sv) { () throws(Unwind) in _ = try d.rt.funcall(cb, sv) }

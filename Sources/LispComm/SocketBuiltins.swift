@@ -337,7 +337,7 @@ enum SocketBuiltins {
             catch { try socketError(rt, fname, error) }
             let handle: AcceptingHandle
             do throws(SystemError) {
-                handle = try lc.coll.listen(config) { [unowned d] _, conn in
+                handle = try lc.coll.listen(config) { [d] _, conn in
                     guard case .socket(let fd) = conn else { return }
                     d.runCallback(lc, .null) { () throws(Unwind) in
                         let arg: Value = createStream ? .object(SocketStream(fd: fd, binary: false, driver: d)) : .fixnum(Int(fd))

@@ -85,7 +85,7 @@ enum StateBuiltins {
             let opts = try stateOptions(kw, queueDefault: false)
             let hostText = rt.princString(args[1])
             var wrapper: LispState?
-            let s = lc.coll.connectTCP(to: addresses, options: opts, connect: copts) { [unowned d] st, failure in
+            let s = lc.coll.connectTCP(to: addresses, options: opts, connect: copts) { [d] st, failure in
                 guard let w = wrapper ?? (st.bridgeObject as? LispState) else { return }
                 let sv = Value.object(w)
                 d.runCallback(lc, sv) { () throws(Unwind) in
@@ -183,7 +183,7 @@ enum StateBuiltins {
             config.tls = try SSLBridge.acceptTLS(rt, kw, d, lc, handle: { wrapper }, stateName: stateName, userInfo: userInfo)
             let handle: AcceptingHandle
             do throws(SystemError) {
-                handle = try lc.coll.listen(config) { [unowned d] h, conn in
+                handle = try lc.coll.listen(config) { [d] h, conn in
                     guard let w = wrapper else { return }
                     let hv = Value.object(w)
                     switch conn {
@@ -198,7 +198,7 @@ enum StateBuiltins {
             } catch { try socketError(rt, fname, error) }
             let w = LispAcceptor(handle: handle, collection: lc, name: kw["HANDLE-NAME"], userInfo: userInfo)
             wrapper = w
-            handle.onAcceptError = { [unowned d] h, e in
+            handle.onAcceptError = { [d] h, e in
                 let out = d.rt.errorOutputStream
                 out.writeString("COMM: accepting on port \(h.localPort): \(e.message); backing off\n")
                 out.finishOutput()
@@ -234,7 +234,7 @@ enum StateBuiltins {
             let cb = args.count > 1 && args[1].isTrue ? try functionDesignator(rt, fname, "callback", args[1]) : nil
             let lc = a.collection
             if let f = cb {
-                a.handle.close { [unowned d] _ in
+                a.handle.close { [d] _ in
                     d.runCallback(lc, .object(a)) { () throws(Unwind) in _ = try d.rt.funcall(f, .object(lc)) }
                 }
             } else {
