@@ -157,6 +157,9 @@ public final class Driver {
             if let q = pendingQuit { pendingQuit = nil; throw .quit(q) }
             return false
         }
+        // A callback blocking here (a socket-stream read, sleep, process-wait) must not hold
+        // back the writes its batch started: they would otherwise wait for it to return.
+        for lc in driven where lc.busy { lc.coll.flushDeferredWrites() }
         var timeout = timeoutMS
         if let next = timers.map({ $0.deadline }).min() {
             let ms = Int32(max(0, min((next - monotonicNow()) * 1000, 2_000_000_000)).rounded(.up))

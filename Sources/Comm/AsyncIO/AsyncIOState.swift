@@ -102,6 +102,9 @@ public final class AsyncIOState: SelectorHandler {
     }
     var writeQueue: [WriteOp] = []
     var writeHead = 0
+    /// The head write's first attempt waits for the collection's end-of-batch flush
+    /// (`EventCollection.flushDeferredWrites`).
+    var writeDeferred = false
     var wWaitsFor: UInt32 = 0
     var wActivity: UInt64 = 0
     var writeTimer: LoopTimer?
@@ -373,9 +376,13 @@ public final class AsyncIOState: SelectorHandler {
     /// True when a read-direction operation is pending.
     public var isReading: Bool { readKind != .none }
     /// Number of write operations pending (the active one plus the queue).
-    public var pendingWriteCount: Int { writeQueue.count - writeHead }
+    public var pendingWriteCount: Int {
+        settleDeferredWrite()
+        return writeQueue.count - writeHead
+    }
     /// Bytes not yet written across all pending writes (queued output size).
     public var pendingWriteBytes: Int {
+        settleDeferredWrite()
         var n = 0
         var i = writeHead
         while i < writeQueue.count { n += writeQueue[i].end - writeQueue[i].pos; i += 1 }

@@ -16,6 +16,7 @@ extension AsyncIOState {
     /// a read-with-checking stay buffered.
     public func abort(_ direction: IODirection = .input, callback: AbortCallback?) {
         if isClosed { return }
+        settleDeferredWrite()
         var aborted: AbortedOperation?
         switch direction {
         case .input: aborted = abortRead()
@@ -71,6 +72,7 @@ extension AsyncIOState {
     public func shutdown(_ direction: IODirection, abort: Bool = false,
                          callback: ShutdownCallback? = nil) throws(CommUsageError) -> ShutdownOutcome {
         if isClosed { throw .closed }
+        settleDeferredWrite()
         let readBusy = direction != .output && readKind != .none
         let writeBusy = direction != .input && writeHead < writeQueue.count
         if readBusy || writeBusy {
@@ -103,6 +105,7 @@ extension AsyncIOState {
     @discardableResult
     public func close(keepAlive: Bool = false) -> Int {
         if isClosed { return inLength }
+        settleDeferredWrite()  // a write started just before the close goes out as it used to
         isClosed = true
         isConnecting = false
         dropOperations()

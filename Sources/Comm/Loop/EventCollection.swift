@@ -30,6 +30,11 @@ public final class EventCollection: @unchecked Sendable {
     private var wakePending = false            // guarded by inboxLock: coalesces eventfd writes
 
     private var ready: [ReadyItem] = []
+    /// While true (inside `dispatch`), a write started by a callback is not attempted at once:
+    /// the states wait here and their sends go out together at the end of the batch (see
+    /// WriteOperations.swift).
+    var defersWrites = false
+    var deferredWriters: [AsyncIOState] = []
     private var readySpare: [ReadyItem] = []
 
     /// Open states (strong: a state lives while open even if nobody else holds it).
@@ -88,6 +93,7 @@ public final class EventCollection: @unchecked Sendable {
     /// true when `dispatch()` has something to do. The fetched events are kept for `dispatch`.
     @discardableResult
     public func wait(timeoutSeconds: Double? = nil) -> Bool {
+        flushDeferredWrites()  // waiting from inside a callback must not hold back its writes
         if hasImmediateWork { return true }
         var ms = millisecondsUntilNextEvent()
         if let t = timeoutSeconds {
@@ -104,7 +110,12 @@ public final class EventCollection: @unchecked Sendable {
     public func dispatch() {
         if dispatching { return }
         dispatching = true
-        defer { dispatching = false }
+        defersWrites = true
+        defer {
+            defersWrites = false
+            flushDeferredWrites()
+            dispatching = false
+        }
         dispatchCount &+= 1
         now = monotonicNanos()
         while let t = timers.popDue(now: now) { t.action?() }
@@ -125,10 +136,21 @@ public final class EventCollection: @unchecked Sendable {
         // callback) run in a few more passes here, saving a loop round trip per message; the
         // bound keeps a callback that re-arms an instantly completing operation from starving I/O.
         var passes = 0
-        while !ready.isEmpty && passes < 4 {
+        while (!ready.isEmpty || !deferredWriters.isEmpty) && passes < 4 {
+            flushDeferredWrites()
             runReady()
             passes += 1
         }
+        flushDeferredWrites()
+    }
+
+    /// Sends the writes callbacks started during this batch, one after another. Public for
+    /// drivers that block inside a callback (a nested wait must not hold back its writes).
+    public func flushDeferredWrites() {
+        if deferredWriters.isEmpty { return }
+        let writers = deferredWriters
+        deferredWriters.removeAll(keepingCapacity: true)
+        for s in writers { s.performDeferredWrite() }
     }
 
     /// loop-processing-wait-state-collection: wait + dispatch until `stopLoop()`. A stop

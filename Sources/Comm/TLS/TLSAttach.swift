@@ -154,6 +154,7 @@ extension AsyncIOState {
         if isClosed { throw .closed }
         if isConnecting { throw .notConnected }
         if kind != .tcp { throw .wrongSocketKind("SSL needs a TCP async-io-state") }
+        settleDeferredWrite()
         if tlsOperation != nil || readKind != .none || writeHead < writeQueue.count { throw .operationInProgress }
     }
 
