@@ -119,7 +119,8 @@ public final class Driver {
         dispatchClusterDepth = base + 1
         lc.coll.dispatch()
         dispatchClusterDepth = outerDepth
-        if rt.handlerClusters.count > base { rt.handlerClusters.removeLast(rt.handlerClusters.count - base) }
+        let added = rt.handlerClusters.count - base
+        if added == 1 { rt.handlerClusters.removeLast() } else if added > 1 { rt.handlerClusters.removeLast(added) }
         lc.busy = false
         if lc.stopRequested && !lc.looping { finishStop(lc) }
     }

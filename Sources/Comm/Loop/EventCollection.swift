@@ -35,6 +35,7 @@ public final class EventCollection: @unchecked Sendable {
     /// WriteOperations.swift).
     var defersWrites = false
     var deferredWriters: [AsyncIOState] = []
+    private var flushingWriters: [AsyncIOState] = []
     private var readySpare: [ReadyItem] = []
 
     /// Open states (strong: a state lives while open even if nobody else holds it).
@@ -148,9 +149,11 @@ public final class EventCollection: @unchecked Sendable {
     /// drivers that block inside a callback (a nested wait must not hold back its writes).
     public func flushDeferredWrites() {
         if deferredWriters.isEmpty { return }
-        let writers = deferredWriters
-        deferredWriters.removeAll(keepingCapacity: true)
-        for s in writers { s.performDeferredWrite() }
+        // Swapped out (writes performed here may defer nothing, but must not append to the
+        // array being walked); both arrays keep their storage.
+        swap(&deferredWriters, &flushingWriters)
+        for s in flushingWriters { s.performDeferredWrite() }
+        flushingWriters.removeAllKeepingCapacity()
     }
 
     /// loop-processing-wait-state-collection: wait + dispatch until `stopLoop()`. A stop
@@ -229,7 +232,7 @@ public final class EventCollection: @unchecked Sendable {
             case .work(let w): w()
             }
         }
-        readySpare.removeAll(keepingCapacity: true)
+        readySpare.removeAllKeepingCapacity()
     }
 
     // MARK: timers
@@ -283,5 +286,15 @@ public final class EventCollection: @unchecked Sendable {
         timers.removeAll()
         for item in ready { if case .state(let s) = item { s.discardCloseCallback() } }
         ready.removeAll()
+    }
+}
+
+extension Array {
+    /// Empties the array keeping its storage. Popping the few elements a loop batch holds is
+    /// cheaper than `removeAll(keepingCapacity:)`, which goes through the generic range
+    /// replacement (measured: ~70 instructions per call on the per-message path).
+    @inline(__always)
+    mutating func removeAllKeepingCapacity() {
+        while !isEmpty { removeLast() }
     }
 }
