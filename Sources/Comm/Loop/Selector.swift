@@ -87,10 +87,8 @@ final class Selector {
         return n
     }
 
-    /// Delivers the fetched events. `raw` receives events for raw registrations (id < 16);
-    /// `after` runs after each handler's event (the collection runs the completions that event
-    /// produced there, before the next descriptor is served).
-    func deliverPending(raw: (UInt32, UInt32) -> Void, after: () -> Void = {}) {
+    /// Delivers the fetched events. `raw` receives events for raw registrations (id < 16).
+    func deliverPending(raw: (UInt32, UInt32) -> Void) {
         let n = pendingCount
         pendingCount = 0
         for k in 0..<n {
@@ -103,7 +101,6 @@ final class Selector {
             // Stale-event guard: the fd was closed (and maybe reused) after this batch was read.
             guard e.id == id, let h = e.handler else { continue }
             h.selectorEvent(ev.events)
-            after()
         }
     }
 
