@@ -103,12 +103,13 @@ extension Driver {
     /// leave), with no closure context to capture the arguments into.
     private func deliverStateBuffer(_ f: LispFunction, _ s: AsyncIOState, _ b: MutableByteStorage, _ n: Int) {
         guard let st = s.lispState else { return }
-        let lc = st.collection
-        let entry = enterCallback(lc, .object(st))
+        // The context names the state and collection unretained (no Value wrapper, no local
+        // holding the collection): `st` is alive for the call and holds its collection.
+        let entry = enterCallback(CallbackContext(collection: st.collection, objectRef: st))
         do throws(Unwind) {
             _ = try call3(f, .object(st), storageValue(b), .fixnum(n))
         } catch {
-            callbackExited(lc, error)
+            callbackExited(st.collection, error)
         }
         leaveCallback(entry)
     }

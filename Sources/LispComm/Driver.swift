@@ -34,6 +34,10 @@ public final class Driver {
             self.collection = collection
             if case .object(let o) = object { objectRef = o } else { objectRef = nil }
         }
+        init(collection: LispCollection, objectRef: LispObject) {
+            self.collection = collection
+            self.objectRef = objectRef
+        }
         /// The state, handle or collection the callback is for (NIL when none).
         var object: Value { objectRef.map { .object($0) } ?? .null }
     }
@@ -158,17 +162,20 @@ public final class Driver {
             if let q = pendingQuit { pendingQuit = nil; throw .quit(q) }
             return false
         }
-        // A callback blocking here (a socket-stream read, sleep, process-wait) must not hold
-        // back the writes its batch started: they would otherwise wait for it to return.
-        for lc in driven where lc.busy { lc.coll.flushDeferredWrites() }
         var timeout = timeoutMS
-        if let next = timers.map({ $0.deadline }).min() {
+        if !timers.isEmpty, let next = timers.map({ $0.deadline }).min() {
             let ms = Int32(max(0, min((next - monotonicNow()) * 1000, 2_000_000_000)).rounded(.up))
             if timeout < 0 || ms < timeout { timeout = ms }
         }
         var eligible = 0
         var only: LispCollection?
-        for lc in driven where !lc.busy {
+        for lc in driven {
+            if lc.busy {
+                // A callback blocking here (a socket-stream read, sleep, process-wait) must not
+                // hold back the writes its batch started: they would wait for it to return.
+                lc.coll.flushDeferredWrites()
+                continue
+            }
             eligible += 1
             only = lc
             let t = lc.coll.millisecondsUntilNextEvent()
@@ -319,10 +326,15 @@ public final class Driver {
     /// instead of through a closure (whose captured context costs retains and releases).
     @inline(__always)
     func enterCallback(_ lc: LispCollection, _ object: Value) -> CallbackEntry {
+        enterCallback(CallbackContext(collection: lc, object: object))
+    }
+
+    @inline(__always)
+    func enterCallback(_ context: CallbackContext) -> CallbackEntry {
         let entry = CallbackEntry(sp: rt.sp, depth: rt.depth, catchTags: rt.catchTags.count,
                                   handlerClusters: rt.handlerClusters.count, restarts: rt.restarts.count,
                                   outerContext: currentContext)
-        currentContext = CallbackContext(collection: lc, object: object)
+        currentContext = context
         // Inside `dispatch(lc)` the callback handler is already the innermost cluster (pushed
         // once for the whole batch); anywhere else it is pushed for this callback alone.
         if entry.handlerClusters != dispatchClusterDepth { rt.handlerClusters.append(handlerCluster) }
