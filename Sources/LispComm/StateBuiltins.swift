@@ -297,7 +297,7 @@ enum StateBuiltins {
         })
         reader("ASYNC-IO-STATE-OLD-LENGTH") { _, s throws(Unwind) in .fixnum(s.state.oldLength) }
         reader("ASYNC-IO-STATE-READ-STATUS") { rt, s throws(Unwind) in s.statusValue(rt, s.state.readStatus, write: false) }
-        reader("ASYNC-IO-STATE-WRITE-STATUS") { rt, s throws(Unwind) in s.statusValue(rt, s.state.writeStatus, write: true) }
+        reader("ASYNC-IO-STATE-WRITE-STATUS") { rt, s throws(Unwind) in s.statusValue(rt, s.state.settledWriteStatus, write: true) }
         reader("ASYNC-IO-STATE-BUFFERED-DATA-LENGTH") { _, s throws(Unwind) in .fixnum(s.state.bufferedDataLength) }
         rt.def1("SOCKET-ERROR-ERRNO", in: comm) { rt, c throws(Unwind) in
             if case .object(let o) = c, let cond = o as? LispCondition { return cond.slot("ERRNO") }

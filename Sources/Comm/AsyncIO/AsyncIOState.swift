@@ -375,6 +375,12 @@ public final class AsyncIOState: SelectorHandler {
 
     /// True when a read-direction operation is pending.
     public var isReading: Bool { readKind != .none }
+    /// `writeStatus` as the caller should see it: after the deferred first attempt of a write
+    /// started in this batch (an immediate failure shows at once, as before deferral).
+    public var settledWriteStatus: IOStatus {
+        settleDeferredWrite()
+        return writeStatus
+    }
     /// Number of write operations pending (the active one plus the queue).
     public var pendingWriteCount: Int {
         settleDeferredWrite()

@@ -84,7 +84,8 @@ extension AsyncIOState {
 
     /// Makes the deferred first attempt of the head write now: at the collection's flush, and
     /// first thing in every operation whose outcome depends on whether a write is pending
-    /// (another write, close, abort, shutdown, get-buffered-data, TLS attach), so those behave
+    /// (another write, close, abort, shutdown, get-buffered-data, write status, pending-write
+    /// counts, TLS attach), so those behave
     /// exactly as if the write had been attempted when it was started.
     @inline(__always)
     func settleDeferredWrite() {
