@@ -16,6 +16,8 @@ public final class Printer {
     var currentLevel = 0
     /// *print-circle*: objects that occur more than once, and the labels assigned so far.
     public var circle: Bool
+    /// `*print-pretty*`: with it off, (QUOTE X) and (FUNCTION F) print as lists, as in SBCL.
+    public var pretty: Bool
     var shared: Set<ObjectIdentifier> = []
     var labels: [ObjectIdentifier: Int] = [:]
     var scanned = false
@@ -33,6 +35,7 @@ public final class Printer {
         gensym = Sym.printGensym.value?.isTrue ?? true
         array = Sym.printArray.value?.isTrue ?? true
         circle = Sym.printCircle.value?.isTrue ?? false
+        pretty = Sym.printPretty.value?.isTrue ?? true
         if readably { self.escape = true; length = nil; level = nil }
     }
 
@@ -231,7 +234,10 @@ public final class Printer {
             case " ", "\t", "\n", "\r", "(", ")", "'", "\"", ";", "`", ",", "|", "\\", ":", "#":
                 return true
             default:
-                if c.properties.isLowercase { return true }
+                // A character the reader would upcase (not every lowercase letter: `ß` has no
+                // one-character uppercase and reads as itself).
+                if c.value >= 97 && c.value <= 122 { return true }
+                if c.value >= 128 && CharactersLibrary.upcase(c) != c { return true }
                 if c.value < 32 { return true }
             }
         }
@@ -243,12 +249,13 @@ public final class Printer {
 
     func printList(_ c: Cons) throws(Unwind) {
         if circle && circleLabel(ObjectIdentifier(c)) { return }
-        // Quote-like forms print in reader syntax, as SBCL does.
+        // Quote-like forms print in reader syntax, as SBCL does (QUOTE and FUNCTION only when
+        // printing pretty; the backquote forms always, having no readable list form here).
         if case .symbol(let s) = c.car, case .cons(let rest) = c.cdr, case .null = rest.cdr {
             let prefix: String?
             switch s {
-            case Sym.quote: prefix = "'"
-            case Sym.function: prefix = "#'"
+            case Sym.quote: prefix = pretty ? "'" : nil
+            case Sym.function: prefix = pretty ? "#'" : nil
             case Sym.quasiquote: prefix = "`"
             case Sym.unquote: prefix = ","
             case Sym.unquoteSplicing: prefix = ",@"

@@ -346,13 +346,10 @@ public final class Reader {
         return try makeSymbol(chars, escaped)
     }
 
-    /// Readtable-case :upcase for one character (ASCII fast path; Unicode case mapping otherwise).
+    /// Readtable-case :upcase for one character: `char-upcase`, one character to one (so `ß`,
+    /// which has no one-character uppercase, stays `ß` as in SBCL, not `SS`).
     @inline(__always) static func appendUpcased(_ ch: Unicode.Scalar, to out: inout String.UnicodeScalarView) {
-        if ch.value < 128 {
-            out.append(ch.value >= 97 && ch.value <= 122 ? Unicode.Scalar(ch.value - 32)! : ch)
-        } else {
-            out.append(contentsOf: String(ch).uppercased().unicodeScalars)
-        }
+        out.append(CharactersLibrary.upcase(ch))
     }
 
     var suppress: Bool { Sym.readSuppress.value?.isTrue ?? false }

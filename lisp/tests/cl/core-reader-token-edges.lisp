@@ -58,3 +58,7 @@
 (let ((*read-default-float-format* 'double-float))
   (print (mapcar (lambda (s) (kind (read-from-string s))) '("1.5" "1.5e0" "1.5f0" ".5"))))
 (print :done)
+
+;; Readtable-case :upcase maps each character with char-upcase: no one-character uppercase
+;; (German sharp s) leaves it as it is.
+(print (list 'straße (symbol-name 'straße) (eq 'straße 'STRAßE) (string-upcase "straße")))
