@@ -115,7 +115,7 @@ public final class Driver {
         if lc.busy { return }
         lc.busy = true
         // The callback handler stays pushed for the whole batch instead of being pushed and
-        // popped around each callback (runCallback checks `dispatchClusterDepth`). Nested
+        // popped around each callback (enterCallback checks `dispatchClusterDepth`). Nested
         // dispatches (a callback waiting on a socket stream) push their own and restore ours.
         let outerDepth = dispatchClusterDepth
         let base = rt.handlerClusters.count
@@ -123,8 +123,7 @@ public final class Driver {
         dispatchClusterDepth = base + 1
         lc.coll.dispatch()
         dispatchClusterDepth = outerDepth
-        let added = rt.handlerClusters.count - base
-        if added == 1 { rt.handlerClusters.removeLast() } else if added > 1 { rt.handlerClusters.removeLast(added) }
+        truncateHandlerClusters(to: base)
         lc.busy = false
         if lc.stopRequested && !lc.looping { finishStop(lc) }
     }
@@ -361,16 +360,20 @@ public final class Driver {
         rt.sp = entry.sp
         rt.depth = entry.depth
         if rt.catchTags.count > entry.catchTags { rt.catchTags.removeLast(rt.catchTags.count - entry.catchTags) }
-        // Back to the clusters there were on entry (the usual case: none added, or just the
-        // one pushed by enterCallback, for which removeLast() avoids removeLast(k)'s range
-        // replacement).
-        let added = rt.handlerClusters.count - entry.handlerClusters
+        truncateHandlerClusters(to: entry.handlerClusters)
+        if rt.restarts.count > entry.restarts { rt.restarts.removeLast(rt.restarts.count - entry.restarts) }
+    }
+
+    /// Back to `count` handler clusters. The usual case is none or one to drop, for which
+    /// removeLast() avoids removeLast(k)'s range replacement (measurable once per callback).
+    @inline(__always)
+    func truncateHandlerClusters(to count: Int) {
+        let added = rt.handlerClusters.count - count
         if added == 1 {
             rt.handlerClusters.removeLast()
         } else if added > 1 {
             rt.handlerClusters.removeLast(added)
         }
-        if rt.restarts.count > entry.restarts { rt.restarts.removeLast(rt.restarts.count - entry.restarts) }
     }
 
     /// The handler established around callbacks (SERIOUS-CONDITION).

@@ -72,7 +72,7 @@ extension AsyncIOState {
             return
         }
         armWriteTimer()
-        if collection.defersWrites {
+        if collection.dispatching {
             if !writeDeferred {
                 writeDeferred = true
                 collection.deferredWriters.append(self)
@@ -85,15 +85,14 @@ extension AsyncIOState {
     /// Makes the deferred first attempt of the head write now: at the collection's flush, and
     /// first thing in every operation whose outcome depends on whether a write is pending
     /// (another write, close, abort, shutdown, get-buffered-data, write status, pending-write
-    /// counts, TLS attach), so those behave
-    /// exactly as if the write had been attempted when it was started.
+    /// counts, TLS attach), so those behave exactly as if the write had been attempted when
+    /// it was started.
     @inline(__always)
     func settleDeferredWrite() {
         if writeDeferred { performDeferredWrite() }
     }
 
-    func performDeferredWrite() {
-        guard writeDeferred else { return }
+    private func performDeferredWrite() {
         writeDeferred = false
         if isClosed || writeHead >= writeQueue.count { return }
         performWrite()

@@ -30,10 +30,9 @@ public final class EventCollection: @unchecked Sendable {
     private var wakePending = false            // guarded by inboxLock: coalesces eventfd writes
 
     private var ready: [ReadyItem] = []
-    /// While true (inside `dispatch`), a write started by a callback is not attempted at once:
-    /// the states wait here and their sends go out together at the end of the batch (see
+    /// Inside `dispatch`, a write started by a callback is not attempted at once: the states
+    /// wait here and their sends go out together at the end of the batch (see
     /// WriteOperations.swift).
-    var defersWrites = false
     var deferredWriters: [AsyncIOState] = []
     private var flushingWriters: [AsyncIOState] = []
     private var readySpare: [ReadyItem] = []
@@ -44,7 +43,8 @@ public final class EventCollection: @unchecked Sendable {
 
     /// Cached monotonic time of the current dispatch (activity stamps for lazy timeouts).
     var now: UInt64 = monotonicNanos()
-    private var dispatching = false
+    /// True inside `dispatch` (which is not re-entered); writes started then are deferred.
+    private(set) var dispatching = false
     /// Bumped by `close()` so a ready batch in progress stops delivering.
     private var closeEpoch = 0
 
@@ -111,10 +111,8 @@ public final class EventCollection: @unchecked Sendable {
     public func dispatch() {
         if dispatching { return }
         dispatching = true
-        defersWrites = true
         defer {
-            defersWrites = false
-            flushDeferredWrites()
+            flushDeferredWrites()  // also on the starvation bound below
             dispatching = false
         }
         dispatchCount &+= 1
@@ -141,7 +139,6 @@ public final class EventCollection: @unchecked Sendable {
             runReady()
             passes += 1
         }
-        flushDeferredWrites()
     }
 
     /// Sends the writes callbacks started during this batch, one after another. Public for
@@ -151,7 +148,7 @@ public final class EventCollection: @unchecked Sendable {
         // Swapped out (writes performed here may defer nothing, but must not append to the
         // array being walked); both arrays keep their storage.
         swap(&deferredWriters, &flushingWriters)
-        for s in flushingWriters { s.performDeferredWrite() }
+        for s in flushingWriters { s.settleDeferredWrite() }
         flushingWriters.removeAllKeepingCapacity()
     }
 
