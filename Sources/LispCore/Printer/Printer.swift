@@ -236,8 +236,7 @@ public final class Printer {
             default:
                 // A character the reader would upcase (not every lowercase letter: `ß` has no
                 // one-character uppercase and reads as itself).
-                if c.value >= 97 && c.value <= 122 { return true }
-                if c.value >= 128 && CharactersLibrary.upcase(c) != c { return true }
+                if CharactersLibrary.upcase(c) != c { return true }
                 if c.value < 32 { return true }
             }
         }
