@@ -219,6 +219,9 @@ public final class Driver {
         while true {
             if try pred() { return true }
             try checkTermination()
+            // Ctrl-C in the REPL ends the wait (the signal made epoll_wait return EINTR, or
+            // arrives within the 100 ms poll below).
+            try rt.checkInterrupt()
             var ms: Int32 = -1
             if let d = deadline {
                 let left = d - monotonicNow()
@@ -253,7 +256,10 @@ public final class Driver {
         if driven.isEmpty && runQueue.isEmpty && timers.isEmpty {
             var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
             var rem = timespec()
-            while nanosleep(&ts, &rem) != 0 && errno == EINTR { ts = rem }
+            while nanosleep(&ts, &rem) != 0 && errno == EINTR {
+                try rt.checkInterrupt()  // Ctrl-C in the REPL
+                ts = rem
+            }
             return
         }
         _ = try waitUntil(timeout: seconds) { () throws(Unwind) -> Bool in false }

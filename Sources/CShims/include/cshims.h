@@ -19,6 +19,11 @@
 #include <openssl/ssl.h>
 #include <openssl/err.h>
 
+/// Runs `fn(arg)` on the calling thread, switched onto a freshly mapped stack of `size` bytes
+/// (with a guard page), and returns when it returns: 0, or -1 when the stack could not be made
+/// (then `fn` has not run). Used once, by the executable, to run the interpreter (big_stack.c).
+int cshim_run_on_big_stack(size_t size, void (*fn)(void *), void *arg);
+
 /// errno as a function (Swift sees errno, but this keeps call sites uniform).
 int cshim_errno(void);
 
