@@ -66,14 +66,16 @@ extension Compiler {
         guard valueSlots.count <= 5 else { return nil }
         // `Op`s, not `[Code]`: closures kept in a collection are called through reabstraction thunks.
         let codes = valueSlots.map { Op(operandCode(operands[$0])) }
+        // Variables (the state, the buffer) are read in place rather than through a closure.
+        let frameSlots = valueSlots.map { i -> Int in if case .slot(let s) = operands[i] { return s } else { return -1 } }
         return preparsedCall(sym, p, n: n, positions: positions, valueSlots: valueSlots, codes: codes,
-                             keywordSlots: keywordSlots)
+                             frameSlots: frameSlots, keywordSlots: keywordSlots)
     }
 
     /// The call itself. The argument closures are captured lets, not an array: calling a closure
     /// taken from an array retains and releases its context each time.
     private func preparsedCall(_ sym: Symbol, _ p: PreparsedKeywordCall, n: Int, positions: UInt64,
-                               valueSlots: [Int], codes: [Op],
+                               valueSlots: [Int], codes: [Op], frameSlots: [Int],
                                keywordSlots: [(slot: Int, keyword: Value)]) -> Code {
         let m = codes.count  // 0...5
         let none: Code = { _, _ in .null }
@@ -81,6 +83,9 @@ extension Compiler {
         let c3 = m > 3 ? codes[3].run : none, c4 = m > 4 ? codes[4].run : none
         let s0 = m > 0 ? valueSlots[0] : 0, s1 = m > 1 ? valueSlots[1] : 0, s2 = m > 2 ? valueSlots[2] : 0
         let s3 = m > 3 ? valueSlots[3] : 0, s4 = m > 4 ? valueSlots[4] : 0
+        // Frame slot of each operand that is a variable, else -1 (evaluated by its code).
+        let f0 = m > 0 ? frameSlots[0] : -1, f1 = m > 1 ? frameSlots[1] : -1, f2 = m > 2 ? frameSlots[2] : -1
+        let f3 = m > 3 ? frameSlots[3] : -1, f4 = m > 4 ? frameSlots[4] : -1
         let builtin = p.builtin.toOpaque(), body = p.body
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let base = rt.sp
@@ -88,14 +93,14 @@ extension Compiler {
             // Each value is parked above the caller's frame before the next is computed; the
             // stack pointer moves past it, so nested calls build their frames above.
             if m > 0 {
-                (base + s0).store(try c0(rt, fp)); rt.sp = base + s0 + 1
+                (base + s0).store(try f0 >= 0 ? SlotRead(slot: f0).read(rt, fp) : c0(rt, fp)); rt.sp = base + s0 + 1
                 if m > 1 {
-                    (base + s1).store(try c1(rt, fp)); rt.sp = base + s1 + 1
+                    (base + s1).store(try f1 >= 0 ? SlotRead(slot: f1).read(rt, fp) : c1(rt, fp)); rt.sp = base + s1 + 1
                     if m > 2 {
-                        (base + s2).store(try c2(rt, fp)); rt.sp = base + s2 + 1
+                        (base + s2).store(try f2 >= 0 ? SlotRead(slot: f2).read(rt, fp) : c2(rt, fp)); rt.sp = base + s2 + 1
                         if m > 3 {
-                            (base + s3).store(try c3(rt, fp)); rt.sp = base + s3 + 1
-                            if m > 4 { (base + s4).store(try c4(rt, fp)) }
+                            (base + s3).store(try f3 >= 0 ? SlotRead(slot: f3).read(rt, fp) : c3(rt, fp)); rt.sp = base + s3 + 1
+                            if m > 4 { (base + s4).store(try f4 >= 0 ? SlotRead(slot: f4).read(rt, fp) : c4(rt, fp)) }
                         }
                     }
                 }
