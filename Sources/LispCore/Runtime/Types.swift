@@ -321,11 +321,17 @@ extension Runtime {
             if n == 0 || n == 1 { return s("BIT") }
             if n > 0 { return list(s("INTEGER"), .fixnum(0), .fixnum(Int.max)) }
             return s("FIXNUM")
-        case .bignum: return s("BIGNUM")
+        case .bignum(let b):
+            // As SBCL: a positive bignum is (INTEGER most-positive-fixnum+1), a negative one BIGNUM.
+            if b.value.negative { return s("BIGNUM") }
+            return list(s("INTEGER"), .bignum(LispBignum(BigInt(Int.max) + BigInt.one)))
         case .ratio: return s("RATIO")
         case .single: return s("SINGLE-FLOAT")
         case .double: return s("DOUBLE-FLOAT")
-        case .character(let c): return c.value < 256 ? s("STANDARD-CHAR") : s("CHARACTER")
+        case .character(let c):
+            // The most specific of the three disjoint-or-nested character types it belongs to.
+            if (c.value >= 32 && c.value < 127) || c == "\n" { return s("STANDARD-CHAR") }
+            return c.value < 256 ? s("BASE-CHAR") : s("EXTENDED-CHAR")
         case .cons: return s("CONS")
         case .string(let x):
             let simple = x.fillPointer == nil && !x.adjustable
