@@ -231,8 +231,9 @@ final class FormatInterpreter {
             let v = try next(a, d)
             let w = try intP(p, 0, d), dd = try intP(p, 1, d), k = try intP(p, 2, d)
             let ovf = try charP(p, 3, d, nil), pad = try charP(p, 4, d, " ")!
+            // Not a real: printed as by ~wD, i.e. ~A in a field of w, padded on the right (as SBCL).
             if let x = try floatArg(v) { fixedAux(x, w, dd, k, ovf, pad, d.at) }
-            else { try writeField(try princ(v), w ?? 0, 1, 0, " ", true, d) }
+            else { try writeField(try princ(v), w ?? 0, 1, 0, " ", false, d) }
         case "E", "G":
             try checkParams(p, 7, d)
             let v = try next(a, d)
@@ -241,7 +242,7 @@ final class FormatInterpreter {
             if let x = try floatArg(v) {
                 if d.ch == "E" { expAux(x, w, dd, e, k ?? 1, ovf, pad, marker, d.at) }
                 else { generalAux(x, w, dd, e, k, ovf, pad, marker, d.at) }
-            } else { try writeField(try princ(v), w ?? 0, 1, 0, " ", true, d) }
+            } else { try writeField(try princ(v), w ?? 0, 1, 0, " ", false, d) }  // as ~F
         case "$":
             try checkParams(p, 4, d)
             let v = try next(a, d)

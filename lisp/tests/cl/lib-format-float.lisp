@@ -25,4 +25,11 @@
 (format t "~a~%" 1.0d20)
 (format t "~a~%" 0.1d0)
 (format t "~,5f~%" 2/3)
+;; A non-numeric argument is printed as by ~wD: ~A in a field of w, padded on the right
+;; (~$ pads on the left, as SBCL).
+(format t "~10f|~%" "str")
+(format t "~10,3f|~%" '(1 2))
+(format t "~10e|~%" 'abc)
+(format t "~10g|~%" 'abc)
+(format t "~3,2,10$|~%" "x")
 (format t "~a~%" :done)
