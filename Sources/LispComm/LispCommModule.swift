@@ -108,7 +108,18 @@ func bufferStorage(_ rt: Runtime, _ v: Value, _ fname: String, forWrite: Bool) t
 final class GeneralVectorStorage: MutableByteStorage {
     let vector: LispVector
     let scratch: ByteArray
-    init(_ v: LispVector) { vector = v; scratch = ByteArray(count: v.count) }
+    /// A (SIGNED-BYTE 8) vector: octets read into it are stored as -128..127.
+    let signedOctets: Bool
+    init(_ v: LispVector) {
+        vector = v
+        scratch = ByteArray(count: v.count)
+        if case .cons(let c) = v.elementType, case .symbol(let s) = c.car, s.name == "SIGNED-BYTE",
+           case .cons(let c2) = c.cdr, case .fixnum(8) = c2.car {
+            signedOctets = true
+        } else {
+            signedOctets = false
+        }
+    }
     var count: Int { scratch.count }
     func withRawBytes(_ body: (UnsafeMutableRawBufferPointer) -> Void) {
         scratch.withRawBytes(body)
@@ -117,7 +128,11 @@ final class GeneralVectorStorage: MutableByteStorage {
         let e = min(end, vector.items.count, scratch.count)
         guard start >= 0, start < e else { return }
         scratch.withUnsafeMutableBytes { p in
-            for i in start..<e { vector.items[i] = .fixnum(Int(p[i])) }
+            if signedOctets {
+                for i in start..<e { vector.items[i] = .fixnum(Int(Int8(bitPattern: p[i]))) }
+            } else {
+                for i in start..<e { vector.items[i] = .fixnum(Int(p[i])) }
+            }
         }
     }
 }

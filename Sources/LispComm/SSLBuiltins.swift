@@ -166,6 +166,34 @@ enum SSLBuiltins {
             guard let t = ls.state.tlsTransport else { return .null }
             return .object(LispSSL(t.ssl, transport: t))
         }
+        // MARK: implementation selection (spec 12.4): OpenSSL is the only one here (:apple is
+        // the Apple Security Framework, macOS and iOS only).
+        let openssl = Value.symbol(World.shared.keyword("OPENSSL"))
+        func implementationName(_ rt: Runtime, _ fname: String, _ v: Value) throws(Unwind) -> String {
+            guard case .symbol(let s) = v, s.isKeyword, s.name == "OPENSSL" || s.name == "APPLE" else {
+                try argError(rt, fname, "implementation-name", v, "one of :OPENSSL, :APPLE")
+            }
+            return s.name
+        }
+        rt.defN("SSL-DEFAULT-IMPLEMENTATION", 0, 0, in: comm) { _, _ throws(Unwind) in openssl }
+        rt.defSetf("SSL-DEFAULT-IMPLEMENTATION", in: comm, 1, 1) { rt, args throws(Unwind) in
+            let fname = "(SETF SSL-DEFAULT-IMPLEMENTATION)"
+            if try implementationName(rt, fname, args[0]) != "OPENSSL" {
+                try commError(rt, fname, "the :APPLE SSL implementation is not available on this platform")
+            }
+            return openssl
+        }
+        rt.def1("SSL-IMPLEMENTATION-AVAILABLE-P", in: comm) { rt, v throws(Unwind) in
+            .bool(try implementationName(rt, "SSL-IMPLEMENTATION-AVAILABLE-P", v) == "OPENSSL")
+        }
+        rt.def1("SSL-CONNECTION-IMPLEMENTATION", in: comm) { rt, v throws(Unwind) in
+            switch v {
+            case .object(let o) where o is LispState: return (o as! LispState).state.tlsTransport == nil ? .null : openssl
+            case .object(let o) where o is SocketStream: return SSLStreams.transport(o as! SocketStream) == nil ? .null : openssl
+            default: try argError(rt, "SSL-CONNECTION-IMPLEMENTATION", "ssl-connection", v, "a COMM:SOCKET-STREAM or an ASYNC-IO-STATE")
+            }
+        }
+
         rt.def1("ASYNC-IO-STATE-SSL-SIDE", in: comm) { rt, s throws(Unwind) in
             let ls = try rt.stateArg(s, "ASYNC-IO-STATE-SSL-SIDE")
             return ls.state.tlsSide.map(SSLBridge.sideValue) ?? .null

@@ -52,6 +52,9 @@ public final class SocketStream: LispStream {
             if case .quit(let n) = error { driver.pendingQuit = n }
         }
     }
+    /// FORCE-OUTPUT, FINISH-OUTPUT and CLOSE: a failed send (EPIPE, ECONNRESET ...) signals
+    /// COMM:SOCKET-ERROR to the caller instead of losing the data silently.
+    public override func finishOutputSignalling() throws(Unwind) { try flush() }
     func flush() throws(Unwind) {
         if let t = SSLStreams.transport(self) { try tlsFlush(t); return }
         var off = 0
@@ -120,8 +123,15 @@ public final class SocketStream: LispStream {
     public override func listen() -> Bool {
         if !pushback.isEmpty || inPos < inEnd { return true }
         if let t = SSLStreams.transport(self) { return tlsListen(t) }
+        if sawEOF || fd < 0 { return false }
         var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        return fd >= 0 && poll(&p, 1, 0) > 0
+        if poll(&p, 1, 0) <= 0 { return false }
+        // Readable may mean end of file, for which LISTEN is false: look without blocking.
+        let n = inBuf.withUnsafeMutableBytes { p in Glibc.recv(fd, p.baseAddress!, p.count, Int32(MSG_DONTWAIT)) }
+        if n > 0 { inPos = 0; inEnd = n; return true }
+        if n == 0 { sawEOF = true; return false }
+        // An error is left for the next read to report; EAGAIN: nothing after all.
+        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR
     }
     public override func clearInput() { inPos = inEnd; pushback.removeAll() }
     public override func close() {
@@ -133,8 +143,14 @@ public final class SocketStream: LispStream {
         }
         isOpen = false
     }
-    /// The async-io-state took the descriptor over (create-async-io-state on a stream).
-    func detach() { fd = -1 }
+    /// An async-io-state made from this stream closed the shared descriptor: the stream is
+    /// closed too (its unsent output is dropped; the socket is gone).
+    func descriptorClosedElsewhere() {
+        fd = -1
+        outBuf.removeAll()
+        inPos = inEnd
+        isOpen = false
+    }
 }
 
 enum SocketBuiltins {
@@ -251,8 +267,22 @@ enum SocketBuiltins {
                                                               "TIMEOUT", "IPV6", "KEEPALIVE", "NODELAY", "LOCAL-ADDRESS", "LOCAL-PORT"]
                                  + StateBuiltins.sslKeys, fname: fname)
             let errorp = kw.bool("ERRORP", false)
+            // Connecting needs a host (spec 10); NIL is a hostspec only for listening.
+            if args[0].isNil { try argError(rt, fname, "hostspec", args[0], "a host name or address string, an integer IPv4 address or an IPV6-ADDRESS") }
             var binary = false
-            if case .cons = kw["ELEMENT-TYPE"] { binary = true }
+            let elementType = kw["ELEMENT-TYPE"]
+            switch elementType {
+            case .null: break
+            case .symbol(let s) where ["BASE-CHAR", "CHARACTER", "STANDARD-CHAR"].contains(s.name) && s.package === World.shared.cl: break
+            case .symbol(let s) where ["UNSIGNED-BYTE", "SIGNED-BYTE"].contains(s.name) && s.package === World.shared.cl: binary = true
+            case .cons(let c):
+                guard case .symbol(let s) = c.car, s.name == "UNSIGNED-BYTE" || s.name == "SIGNED-BYTE",
+                      case .cons(let c2) = c.cdr, case .fixnum(8) = c2.car, c2.cdr.isNil else {
+                    try kw.fail("ELEMENT-TYPE", elementType, "one of BASE-CHAR, CHARACTER, (UNSIGNED-BYTE 8)")
+                }
+                binary = true
+            default: try kw.fail("ELEMENT-TYPE", elementType, "one of BASE-CHAR, CHARACTER, (UNSIGNED-BYTE 8)")
+            }
             let port = try servicePort(rt, fname, args[1])
             let mode = try kw.ipv6Mode("IPV6", .any)
             let timeout = try kw.seconds("TIMEOUT")

@@ -49,6 +49,11 @@ enum StateBuiltins {
             let opts = try stateOptions(kw, queueDefault: false)
             do throws(SystemError) {
                 let s = try lc.coll.makeState(fd: fd, kind: kind, ipv6: kw.bool("IPV6", false), options: opts)
+                if isStream, case .object(let o) = args[1], let ss = o as? SocketStream {
+                    // Closing the state (without :keep-alive-p) closes the stream's socket:
+                    // the stream is closed with it (spec 7.4), never left on a reused number.
+                    s.descriptorClosed = { [weak ss] in ss?.descriptorClosedElsewhere() }
+                }
                 return .object(LispState(state: s, collection: lc, object: args[1], name: kw["NAME"], userInfo: kw["USER-INFO"]).timeouts(kw))
             } catch { try socketError(rt, fname, error) }
         }

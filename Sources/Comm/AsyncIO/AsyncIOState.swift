@@ -24,6 +24,11 @@ public final class AsyncIOState: SelectorHandler {
     public let ipv6: Bool
     var transport: Transport
 
+    /// Called once when the state closes its descriptor (not on a keep-alive close): a wrapper
+    /// sharing the descriptor (a socket stream the state was made from) must stop using the
+    /// number, which the kernel may hand to the next socket.
+    public var descriptorClosed: (() -> Void)?
+
     /// Debugging name, application data, and a slot for the bridge's Lisp wrapper object.
     public var name: Any?
     public var userInfo: Any?

@@ -171,7 +171,11 @@ extension AsyncIOState {
             registeredEvents = 0
         }
         transport.close()
-        if close { Posix.close(fd) }
+        if close {
+            Posix.close(fd)
+            descriptorClosed?()
+            descriptorClosed = nil
+        }
         fd = -1
     }
 

@@ -141,11 +141,15 @@ enum StreamBuiltins {
             try PrintBuiltins.outStream(rt, args[1]).writeByte(UInt8(n))
             return args[0]
         }
-        for name in ["FINISH-OUTPUT", "FORCE-OUTPUT", "CLEAR-OUTPUT"] {
+        for name in ["FINISH-OUTPUT", "FORCE-OUTPUT"] {
             rt.defN(name, 0, 1) { rt, args throws(Unwind) in
-                try PrintBuiltins.outStream(rt, args.get(0)).finishOutput()
+                try PrintBuiltins.outStream(rt, args.get(0)).finishOutputSignalling()
                 return .null
             }
+        }
+        rt.defN("CLEAR-OUTPUT", 0, 1) { rt, args throws(Unwind) in
+            try PrintBuiltins.outStream(rt, args.get(0)).finishOutput()
+            return .null
         }
         rt.defN("LISTEN", 0, 1) { rt, args throws(Unwind) in .bool(try inStream(rt, args.get(0)).listen()) }
         rt.defN("CLEAR-INPUT", 0, 1) { rt, args throws(Unwind) in
@@ -160,6 +164,14 @@ enum StreamBuiltins {
                 f.close()
                 unlink(f.path)
                 return .t
+            }
+            if s.isOpen && !(kw["ABORT"]?.isTrue ?? false) {
+                // Pending output is sent first; if that fails (a socket's peer is gone), the
+                // stream is closed anyway and the failure signalled.
+                do throws(Unwind) { try s.finishOutputSignalling() } catch {
+                    s.close()
+                    throw error
+                }
             }
             s.close()
             return .t

@@ -31,6 +31,9 @@ open class LispStream: LispObject {
         for i in start..<end { writeChar(s[i]) }
     }
     open func finishOutput() {}
+    /// FORCE-OUTPUT / FINISH-OUTPUT / CLOSE: like `finishOutput`, but a stream whose writes can
+    /// fail (a socket) signals the failure here.
+    open func finishOutputSignalling() throws(Unwind) { finishOutput() }
 
     /// Track the column after writing `s`.
     @inline(__always) public func advanceColumn(_ s: String) {
