@@ -250,7 +250,12 @@ enum ConditionBuiltins {
             if rt.restarts.contains(where: { $0 === r }) { return r }
             try rt.signalError(rt.controlError("restart \(rt.printString(x)) is not active"))
         }
-        for r in rt.restarts.reversed() where eq(r.name, x) { return r }
+        // By name: the most recent restart of that name whose :test (called with NIL: no
+        // condition is given) accepts.
+        for r in rt.restarts.reversed() where eq(r.name, x) {
+            if let t = r.test, !(try rt.funcall(t, .null).isTrue) { continue }
+            return r
+        }
         try rt.signalError(rt.controlError("No restart named \(rt.printString(x)) is active."))
     }
 

@@ -238,6 +238,8 @@ enum TypeFunctions {
             if case .string(let s) = x, s.count == 1 { return .character(s[0]) }
             if let sym = x.asSymbol, sym.name.unicodeScalars.count == 1 { return .character(sym.name.unicodeScalars.first!) }
         case "FUNCTION":
+            // A lambda expression is compiled in the null lexical environment (CLHS COERCE).
+            if case .cons(let c) = x, c.car.asSymbol === Sym.lambda { return try rt.eval(list(.symbol(Sym.function), x)) }
             if x.asSymbol != nil || x.isList { return .function(try rt.coerceToFunction(x)) }
         case "LIST", "CONS":
             if x.isList || ArrayLibrary.isArray(x) { return listFrom(try ArrayLibrary.sequenceItems(rt, x)) }

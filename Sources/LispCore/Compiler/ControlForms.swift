@@ -14,6 +14,24 @@ extension Compiler {
         let info = BlockInfo(idBinding: VarBinding(name: name, scope: fs, slot: slot))
         let body = try compileBody(form.cddr, env.adding(.block(name, info)), fs, mv: mv)
         if !info.used { return body }
+        if info.reachedFromClosure {
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+                let id = rt.newDynamicID()
+                fp[slot] = .fixnum(id)
+                rt.liveExitPoints.insert(id)
+                defer { rt.liveExitPoints.remove(id) }
+                let sp = rt.sp
+                do throws(Unwind) {
+                    return try body(rt, fp)
+                } catch {
+                    if case .toBlock(let t, let v) = error, t == id {
+                        rt.sp = sp
+                        return v
+                    }
+                    throw error
+                }
+            }
+        }
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let id = rt.newDynamicID()
             fp[slot] = .fixnum(id)
@@ -36,8 +54,18 @@ extension Compiler {
             try rt.signalError(rt.programError("RETURN-FROM: no block named \(rt.printString(form.cadr)) is visible"))
         }
         info.used = true
-        let idCode = readSlot(fs.reference(to: info.idBinding))
+        let ref = fs.reference(to: info.idBinding)
+        let idCode = readSlot(ref)
         let value = try compile(form.caddr, env, fs, mv: true)
+        if case .captured = ref {
+            info.reachedFromClosure = true
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+                let v = try value(rt, fp)
+                guard case .fixnum(let id) = try idCode(rt, fp) else { throw .abortToToplevel }
+                if !rt.liveExitPoints.contains(id) { try rt.exitedExtent("RETURN-FROM \(name.name)") }
+                throw .toBlock(id, v)
+            }
+        }
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let v = try value(rt, fp)
             guard case .fixnum(let id) = try idCode(rt, fp) else { throw .abortToToplevel }
@@ -65,7 +93,17 @@ extension Compiler {
             try rt.signalError(rt.programError("GO: no tag \(rt.printString(form.cadr)) is visible"))
         }
         info.usedByThrow = true
-        let idCode = readSlot(fs.reference(to: info.idBinding))
+        let ref = fs.reference(to: info.idBinding)
+        let idCode = readSlot(ref)
+        if case .captured = ref {
+            info.reachedFromClosure = true
+            let tagName = rt.printString(form.cadr)
+            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
+                guard case .fixnum(let id) = try idCode(rt, fp) else { throw .abortToToplevel }
+                if !rt.liveExitPoints.contains(id) { try rt.exitedExtent("GO \(tagName)") }
+                throw .toTag(id, idx)
+            }
+        }
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             guard case .fixnum(let id) = try idCode(rt, fp) else { throw .abortToToplevel }
             throw .toTag(id, idx)

@@ -73,6 +73,9 @@ final class VarBinding {
 final class BlockInfo {
     let idBinding: VarBinding
     var used = false
+    /// A `return-from` inside a closure names it: the closure may run after the block exited,
+    /// so the block's extent is tracked (`Runtime.liveExitPoints`).
+    var reachedFromClosure = false
     init(idBinding: VarBinding) { self.idBinding = idBinding }
 }
 
@@ -81,6 +84,8 @@ final class TagbodyInfo {
     let idBinding: VarBinding
     var tags: [(Value, Int)] = []
     var usedByThrow = false
+    /// A `go` inside a closure names one of its tags (see `BlockInfo.reachedFromClosure`).
+    var reachedFromClosure = false
     init(idBinding: VarBinding) { self.idBinding = idBinding }
     func index(of tag: Value) -> Int? {
         for (t, i) in tags where eql(t, tag) { return i }

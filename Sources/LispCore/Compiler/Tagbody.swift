@@ -89,7 +89,7 @@ extension Compiler {
         threadJumps(&blocks)
         let blockCodes = blocks.enumerated().map { (i, b) in BlockOp(blockCode(b, index: i)) }
         let tagBlock = blockOfStmt
-        return tagbodyRunner(blockCodes, catches: info.usedByThrow, idSlot: slot,
+        return tagbodyRunner(blockCodes, catches: info.usedByThrow, tracked: info.reachedFromClosure, idSlot: slot,
                              tagBlock: { tagBlock[$0] }, mv: mv)
     }
 
@@ -217,7 +217,7 @@ extension Compiler {
     /// Runs blocks from block 0 until control falls off the end. Up to six blocks are held in
     /// separate captured lets (no array access per block); a non-local `go` re-enters at the
     /// tag's block.
-    private func tagbodyRunner(_ blocks: [BlockOp], catches: Bool, idSlot: Int,
+    private func tagbodyRunner(_ blocks: [BlockOp], catches: Bool, tracked: Bool, idSlot: Int,
                                tagBlock: @escaping (Int) -> Int, mv: Bool) -> Code {
         let n = blocks.count
         // Run blocks from block `from` until control falls off the end (also used after a
@@ -269,6 +269,8 @@ extension Compiler {
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let id = rt.newDynamicID()
             fp[idSlot] = .fixnum(id)
+            if tracked { rt.liveExitPoints.insert(id) }
+            defer { if tracked { rt.liveExitPoints.remove(id) } }
             let sp = rt.sp
             var start = -1
             while true {

@@ -99,12 +99,12 @@ public final class Reader {
 
     func readerError(_ msg: String) throws(Unwind) -> Never {
         try rt.signalError(rt.makeCondition(StandardConditions.simpleReaderError,
-                                            message: "READ error\(location()): \(msg)",
+                                            message: formatLiteral("READ error\(location()): \(msg)"),
                                             slots: ["STREAM": streamValue]))
     }
 
     func eofError(_ what: String) throws(Unwind) -> Never {
-        let c = rt.makeCondition(StandardConditions.endOfFile, message: "end of file\(location()) \(what)",
+        let c = rt.makeCondition(StandardConditions.endOfFile, message: formatLiteral("end of file\(location()) \(what)"),
                                  slots: ["STREAM": streamValue])
         try rt.signalError(c)
     }
@@ -386,7 +386,7 @@ public final class Reader {
         if pkgName.isEmpty { return .symbol(rt.world.keyword(name)) }
         guard let pkg = rt.world.findPackage(pkgName) else {
             try rt.signalError(rt.makeCondition(StandardConditions.simpleReaderError,
-                message: "READ error\(location()): package \(pkgName) does not exist",
+                message: formatLiteral("READ error\(location()): package \(pkgName) does not exist"),
                 slots: ["STREAM": streamValue]))
         }
         if anyAccess { return Value(pkg.intern(name).0) }
@@ -416,7 +416,35 @@ public final class Reader {
         if let f = Sym.readDefaultFloatFormat.value?.asSymbol, f.name == "DOUBLE-FLOAT" || f.name == "LONG-FLOAT" {
             dflt = true
         }
-        return Reader.numberValue(u, base: readBase, doubleDefault: dflt)
+        let v = Reader.numberValue(u, base: readBase, doubleDefault: dflt)
+        switch v {
+        case .single(let f)? where f.isInfinite:
+            try readerError("floating-point number \(String(decoding: u, as: UTF8.self)) is too large")
+        case .double(let d)? where d.isInfinite:
+            try readerError("floating-point number \(String(decoding: u, as: UTF8.self)) is too large")
+        case nil where Reader.isRatioWithZeroDenominator(u, base: readBase):
+            try readerError("ratio \(String(decoding: u, as: UTF8.self)) has a zero denominator")
+        default: return v
+        }
+    }
+
+    /// `[sign] digits "/" zeros`: ratio syntax that denotes no number (a reader error, not a symbol).
+    static func isRatioWithZeroDenominator(_ u: [UInt8], base: Int) -> Bool {
+        guard let slash = u.firstIndex(of: UInt8(ascii: "/")) else { return false }
+        var num = u[..<slash]
+        if let f = num.first, f == UInt8(ascii: "+") || f == UInt8(ascii: "-") { num = num.dropFirst() }
+        let den = u[(slash + 1)...]
+        func digit(_ b: UInt8) -> Bool {
+            let v: Int
+            switch b {
+            case 48...57: v = Int(b) - 48
+            case 65...90: v = Int(b) - 55
+            case 97...122: v = Int(b) - 87
+            default: return false
+            }
+            return v < base
+        }
+        return !num.isEmpty && !den.isEmpty && num.allSatisfy(digit) && den.allSatisfy { $0 == UInt8(ascii: "0") }
     }
 
     /// Parse CL number syntax (integers, ratios, floats) in `base`; nil if not a number.
@@ -567,6 +595,15 @@ public final class Reader {
             while let d = try peekChar(), d == "0" || d == "1" {
                 _ = try nextChar()
                 bits.append(.fixnum(d == "1" ? 1 : 0))
+            }
+            if let d = try peekChar(), !(d.value < 128 && Reader.isTerminatingASCII(d.value)) {
+                try readerError("#* bit vector contains \(Character(d)), not a 0 or 1")
+            }
+            if let n = arg {
+                // #n*bits: n elements, the last bit repeated to fill (CLHS 2.4.8.4).
+                if bits.count > n { try readerError("#\(n)* bit vector has \(bits.count) bits, more than \(n)") }
+                if bits.isEmpty && n > 0 { try readerError("#\(n)* needs at least one bit") }
+                while bits.count < n { bits.append(bits[bits.count - 1]) }
             }
             return .vector(LispVector(bits, elementType: .symbol(World.shared.cl.internExternal("BIT"))))
         case "=":

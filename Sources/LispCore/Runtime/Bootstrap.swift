@@ -81,12 +81,18 @@ enum Bootstrap {
         constant("MOST-NEGATIVE-LONG-FLOAT", .double(-Double.greatestFiniteMagnitude))
         constant("MOST-POSITIVE-SHORT-FLOAT", .single(Float.greatestFiniteMagnitude))
         constant("MOST-NEGATIVE-SHORT-FLOAT", .single(-Float.greatestFiniteMagnitude))
-        constant("SINGLE-FLOAT-EPSILON", .single(Float.ulpOfOne / 2))
-        constant("DOUBLE-FLOAT-EPSILON", .double(Double.ulpOfOne / 2))
-        constant("LEAST-POSITIVE-SINGLE-FLOAT", .single(Float.leastNonzeroMagnitude))
-        constant("LEAST-POSITIVE-DOUBLE-FLOAT", .double(Double.leastNonzeroMagnitude))
-        constant("LEAST-POSITIVE-NORMALIZED-SINGLE-FLOAT", .single(Float.leastNormalMagnitude))
-        constant("LEAST-POSITIVE-NORMALIZED-DOUBLE-FLOAT", .double(Double.leastNormalMagnitude))
+        // The epsilons are the smallest e with (/= 1 (+ 1 e)) (resp. (- 1 e)): half an ulp
+        // ties to even and leaves 1 unchanged, so it is the float just above half an ulp.
+        // Short floats are single floats and long floats double floats.
+        for (prefix, single) in [("SINGLE", true), ("SHORT", true), ("DOUBLE", false), ("LONG", false)] {
+            func f(_ x: Float, _ d: Double) -> Value { single ? .single(x) : .double(d) }
+            constant("\(prefix)-FLOAT-EPSILON", f((Float.ulpOfOne / 2).nextUp, (Double.ulpOfOne / 2).nextUp))
+            constant("\(prefix)-FLOAT-NEGATIVE-EPSILON", f((Float.ulpOfOne / 4).nextUp, (Double.ulpOfOne / 4).nextUp))
+            constant("LEAST-POSITIVE-\(prefix)-FLOAT", f(Float.leastNonzeroMagnitude, Double.leastNonzeroMagnitude))
+            constant("LEAST-NEGATIVE-\(prefix)-FLOAT", f(-Float.leastNonzeroMagnitude, -Double.leastNonzeroMagnitude))
+            constant("LEAST-POSITIVE-NORMALIZED-\(prefix)-FLOAT", f(Float.leastNormalMagnitude, Double.leastNormalMagnitude))
+            constant("LEAST-NEGATIVE-NORMALIZED-\(prefix)-FLOAT", f(-Float.leastNormalMagnitude, -Double.leastNormalMagnitude))
+        }
         constant("BOOLE-AND", .fixnum(6))
         let stdout = FDStream(fd: 1, input: false, output: true, name: "standard output")
         let stderr = FDStream(fd: 2, input: false, output: true, name: "standard error")

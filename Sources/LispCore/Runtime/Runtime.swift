@@ -103,6 +103,17 @@ public final class Runtime {
     }
 
     /// A fresh id for a dynamic extent (block, tagbody instance).
+    /// Ids of the blocks and tagbodies now active that a closure may exit to: a `return-from`
+    /// or `go` from a closure whose target has exited signals CONTROL-ERROR instead of
+    /// unwinding past everything.
+    var liveExitPoints = Set<Int>()
+
+    /// The CONTROL-ERROR of a `return-from` or `go` whose block or tagbody has exited.
+    func exitedExtent(_ what: String) throws(Unwind) -> Never {
+        try signalError(makeCondition(StandardConditions.simpleControlError,
+                                      message: "attempt to ~A to an exit point whose extent has ended", args: [Value(what)]))
+    }
+
     @inline(__always) func newDynamicID() -> Int {
         nextDynamicID &+= 1
         return nextDynamicID

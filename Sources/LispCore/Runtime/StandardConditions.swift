@@ -83,15 +83,15 @@ extension Runtime {
     }
 
     public func programError(_ message: String) -> LispCondition {
-        makeCondition(StandardConditions.simpleProgramError, message: message)
+        makeCondition(StandardConditions.simpleProgramError, message: formatLiteral(message))
     }
 
     public func simpleError(_ message: String) -> LispCondition {
-        makeCondition(StandardConditions.simpleError, message: message)
+        makeCondition(StandardConditions.simpleError, message: formatLiteral(message))
     }
 
     public func controlError(_ message: String) -> LispCondition {
-        makeCondition(StandardConditions.simpleControlError, message: message)
+        makeCondition(StandardConditions.simpleControlError, message: formatLiteral(message))
     }
 
     /// `type-error` with datum and expected type (a type specifier value).
@@ -184,4 +184,15 @@ extension Runtime {
         if c.isA(StandardConditions.endOfFile) { return "end of file on \(printString(c.slot("STREAM")))" }
         return "Condition of type \(c.cls.name.name) was signalled."
     }
+}
+
+/// `text` as a format control that prints it literally: messages built from user data (a
+/// symbol or package name with a tilde) must not be read as FORMAT directives when reported.
+public func formatLiteral(_ text: String) -> String {
+    guard text.contains("~") else { return text }
+    var out = ""
+    for c in text.unicodeScalars {
+        if c == "~" { out += "~~" } else { out.unicodeScalars.append(c) }
+    }
+    return out
 }
