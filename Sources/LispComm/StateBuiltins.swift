@@ -209,8 +209,12 @@ enum StateBuiltins {
                 out.finishOutput()
             }
             if let f = initFn {
-                d.runCallback(lc, .object(w)) { () throws(Unwind) in _ = try d.rt.funcall(f, .fixnum(Int(handle.fd))) }
-                if let q = d.pendingQuit { d.pendingQuit = nil; throw .quit(q) }
+                // Called synchronously, before this call returns: its errors are the caller's
+                // (not the collection's :handler), and the acceptor is then not made.
+                do throws(Unwind) { _ = try d.rt.funcall(f, .fixnum(Int(handle.fd))) } catch {
+                    handle.close()
+                    throw error
+                }
             }
             return .object(w)
         }

@@ -26,6 +26,14 @@
                :init-timeout 1 :backlog 10 :address "127.0.0.1" :nodelay t :keepalive nil :ipv6 nil
                :reuseport nil :create-state t :name "n" :queue-output nil :handle-name "h" :user-info 42))
 (format t "handle: ~s ~s~%" (comm:accepting-handle-name *acc*) (comm:accepting-handle-user-info *acc*))
+;; An error in init-function reaches the caller (it runs before the call returns); no acceptor
+;; is left listening.
+(defvar *init-socket* nil)
+(format t "init-function error: ~a~%"
+        (try (comm:accept-tcp-connections-creating-async-io-states
+              *coll* 0 'identity :address "127.0.0.1"
+              :init-function (lambda (socket) (setf *init-socket* socket) (error "init failed on purpose")))))
+(format t "its socket closed: ~s~%" (null (comm:get-socket-address *init-socket*)))
 (format t "~a~%" (try (comm:accept-tcp-connections-creating-async-io-states *coll* 0 'identity :colour :red)))
 (format t "~a~%" (try (comm:accept-tcp-connections-creating-async-io-states *coll* 0 'identity :backlog -1)))
 (format t "~a~%" (try (comm:accept-tcp-connections-creating-async-io-states *coll* 0 'identity :ipv6 :maybe)))
