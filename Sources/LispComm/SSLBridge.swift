@@ -263,7 +263,21 @@ enum SSLBridge {
                               hostspec: Value = .null, server: Bool?, defaultCtx: Value = .null) throws(Unwind) -> TLSAttachOptions? {
         let fname = kw.fname
         let ctxv = kw.value("SSL-CTX", defaultCtx)
-        if ctxv.isNil { return nil }
+        if ctxv.isNil {
+            // Nothing to attach, but the SSL keywords are checked all the same: a wrong type is
+            // an error whether or not SSL is switched on.
+            if kw.has("SSL-SIDE") { _ = try side(kw, "SSL-SIDE", defaultSide) }
+            _ = try kw.function("SSL-CONFIGURE-CALLBACK")
+            _ = try kw.function("CTX-CONFIGURE-CALLBACK")
+            _ = try kw.function("SSL-ERROR-CALLBACK")
+            _ = try kw.seconds("HANDSHAKE-TIMEOUT", allowZero: true)
+            switch kw["TLSEXT-HOST-NAME"] {
+            case .null, .string: break
+            case .symbol(let s) where s === Symbol.T: break
+            case let v: try kw.fail("TLSEXT-HOST-NAME", v, "a string, T or NIL")
+            }
+            return nil
+        }
         let requestedSide = kw.has("SSL-SIDE") ? try side(kw, "SSL-SIDE", defaultSide) : defaultSide
         let sslSide = forceSide ?? requestedSide
         var context: TLSContext

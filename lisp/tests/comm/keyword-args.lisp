@@ -44,3 +44,24 @@
          (error (e) (princ-to-string e))))
 (print (type-of (comm:create-ssl-client-context :cert-request-callback nil)))
 (terpri)
+;; SSL keywords are type-checked even when :ssl-ctx is NIL (no SSL).
+(dolist (kw '((:ssl-side :foo) (:handshake-timeout "x") (:ssl-error-callback 42)
+              (:ctx-configure-callback 42) (:tlsext-host-name 42)))
+  (format t "acceptor ~s: ~a~%" kw
+          (handler-case (progn (comm:close-accepting-handle
+                                (apply #'comm:accept-tcp-connections-creating-async-io-states
+                                       *coll* 0 'identity :address "127.0.0.1" kw))
+                               :no-error)
+            (error (e) (type-of e)))))
+(format t "connector :tlsext-host-name 42: ~a~%"
+        (handler-case (progn (comm:create-async-io-state-and-connected-tcp-socket
+                              *coll* "127.0.0.1" 1 'identity :tlsext-host-name 42)
+                             :no-error)
+          (error (e) (type-of e))))
+(format t "acceptor with valid SSL keywords and no SSL: ~a~%"
+        (handler-case (progn (comm:close-accepting-handle
+                              (comm:accept-tcp-connections-creating-async-io-states
+                               *coll* 0 'identity :address "127.0.0.1" :ssl-ctx nil :ssl-side :server
+                               :handshake-timeout 5 :tlsext-host-name "x"))
+                             :no-error)
+          (error (e) (type-of e))))
