@@ -340,7 +340,7 @@ func commError(_ rt: Runtime, _ fname: String, _ message: String) throws(Unwind)
 
 /// A socket failure signalled synchronously (bind, connect, resolve...).
 func socketError(_ rt: Runtime, _ fname: String, _ e: SystemError) throws(Unwind) -> Never {
-    try rt.signalError(LispComm.errorCondition(rt, e, context: fname))
+    try rt.signalError(LispComm.errorCondition(rt, e, context: qualified(fname)))
 }
 
 // MARK: - hostspec / service (spec section 10)

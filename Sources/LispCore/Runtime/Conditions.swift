@@ -63,6 +63,13 @@ public final class LispCondition: LispObject {
 
     public override var typeName: String { cls.name.name }
     public override var typePackage: String { cls.name.package?.name ?? "COMMON-LISP" }
+    /// `#<COMM:SOCKET-ERROR {id}>`: the class name keeps its package prefix unless it is a
+    /// standard or CL-USER name (as the reader would need to find it from CL-USER).
+    public override func printUnreadable() -> String {
+        let pkg = typePackage
+        if ["COMMON-LISP", "COMMON-LISP-USER", "KEYWORD"].contains(pkg) { return super.printUnreadable() }
+        return "\(pkg):" + super.printUnreadable()
+    }
     public func slot(_ name: String) -> Value {
         for (k, v) in slots where k.name == name { return v }
         return .null
