@@ -153,6 +153,13 @@ public final class LispIPv6: LispObject {
     init(_ a: IPv6Address) { address = a }
     public override var typeName: String { "IPV6-ADDRESS" }
     public override var typePackage: String { "COMM" }
+    /// Two objects for the same address (scope and prefix included) are equalp, so peers can
+    /// be tracked in equalp hash tables as IPv4 integers can in eql ones.
+    public override func valueEqualp(_ other: LispObject) -> Bool? {
+        guard let o = other as? LispIPv6 else { return false }
+        return o.address == address && o.prefix == prefix && LispCore.equalp(o.scope, scope)
+    }
+    public override var valueEqualpHash: Int? { address.hashValue }
     var text: String {
         var t = address.description
         if let p = prefix { t += "/\(p)" }

@@ -161,6 +161,7 @@ func equalpHash(_ v: Value, _ depth: Int = 4) -> Int {
         }
         if let s = o as? StructureObject { return addressHash(s.type) }
         if o is HashTable || o is LispArray { return 5 }
+        if let h = o.valueEqualpHash { return h }
         return addressHash(o)
     default: return fastEqlHash(v)
     }

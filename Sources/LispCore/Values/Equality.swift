@@ -77,7 +77,10 @@ public func equalp(_ a: Value, _ b: Value) -> Bool {
         for i in 0..<xs.count where !equalp(xs[i], ys[i]) { return false }
         return true
     }
-    if case .object(let x) = a, case .object(let y) = b, let h = equalpObjectHook { return h(x, y) }
+    if case .object(let x) = a, case .object(let y) = b {
+        if let r = x.valueEqualp(y) { return r }
+        if let h = equalpObjectHook { return h(x, y) }
+    }
     return eql(a, b)
 }
 

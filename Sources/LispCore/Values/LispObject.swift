@@ -15,6 +15,13 @@ open class LispObject {
         "\(typeName) {\(String(UInt(bitPattern: ObjectIdentifier(self).hashValue), radix: 16, uppercase: true))}"
     }
 
+    /// `equalp` of two objects of a host type that compares by value (e.g. COMM's IPv6
+    /// addresses): true or false, or nil to fall back to the general rules. Overriders also
+    /// override `valueEqualpHash` so that equalp hash tables find equal objects.
+    open func valueEqualp(_ other: LispObject) -> Bool? { nil }
+    /// The equalp hash of an object that overrides `valueEqualp`; nil otherwise.
+    open var valueEqualpHash: Int? { nil }
+
     /// Custom printing (structures print `#S(...)`, conditions their report under `princ`).
     /// Return false to get the default `#<...>` form.
     open func printObject(_ p: Printer) throws(Unwind) -> Bool { false }

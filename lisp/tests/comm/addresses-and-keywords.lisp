@@ -55,3 +55,9 @@
 (format t "close: ~s~%" (comm:close-async-io-state *st* :keep-alive-p nil))
 (format t "closed twice: ~s~%" (comm:close-async-io-state *st*))
 (comm:close-wait-state-collection *coll*)
+;; IPv6 address objects for the same address are EQUALP (and find each other in EQUALP tables).
+(let ((a (comm:string-ip-address "::1")) (b (comm:parse-ipv6-address "0:0::1"))
+      (h (make-hash-table :test 'equalp)))
+  (setf (gethash a h) :loopback)
+  (format t "ipv6 equalp: ~s ~s ~s ~s~%" (equalp a b) (eq a b) (gethash b h)
+          (equalp a (comm:string-ip-address "::2"))))
