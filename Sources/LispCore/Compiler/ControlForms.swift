@@ -14,27 +14,12 @@ extension Compiler {
         let info = BlockInfo(idBinding: VarBinding(name: name, scope: fs, slot: slot))
         let body = try compileBody(form.cddr, env.adding(.block(name, info)), fs, mv: mv)
         if !info.used { return body }
-        if info.reachedFromClosure {
-            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                let id = rt.newDynamicID()
-                fp[slot] = .fixnum(id)
-                rt.liveExitPoints.insert(id)
-                defer { rt.liveExitPoints.remove(id) }
-                let sp = rt.sp
-                do throws(Unwind) {
-                    return try body(rt, fp)
-                } catch {
-                    if case .toBlock(let t, let v) = error, t == id {
-                        rt.sp = sp
-                        return v
-                    }
-                    throw error
-                }
-            }
-        }
+        let tracked = info.reachedFromClosure
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let id = rt.newDynamicID()
             fp[slot] = .fixnum(id)
+            if tracked { rt.liveExitPoints.insert(id) }
+            defer { if tracked { rt.liveExitPoints.remove(id) } }
             let sp = rt.sp
             do throws(Unwind) {
                 return try body(rt, fp)
