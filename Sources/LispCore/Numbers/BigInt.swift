@@ -693,14 +693,7 @@ public struct BigInt: Hashable, Comparable, Sendable, CustomStringConvertible {
         var m: [UInt64] = []
         var acc: UInt64 = 0, accN = 0
         for b in bytes {
-            var d: Int
-            switch b {
-            case 48...57: d = Int(b) - 48
-            case 65...90: d = Int(b) - 55
-            case 97...122: d = Int(b) - 87
-            default: return nil
-            }
-            if d >= radix { return nil }
+            guard let d = asciiDigitValue(b, radix) else { return nil }
             acc = acc * UInt64(radix) + UInt64(d); accN += 1
             if accN == cn { m = mulSmall(m, c, add: acc); acc = 0; accN = 0 }
         }
@@ -766,3 +759,15 @@ public enum IntOrBig: Hashable, Sendable {
     }
 }
 
+/// The value of ASCII digit `b` in `radix` (letters from 10, either case), or nil: number
+/// syntax for BigInt parsing and the reader.
+@inline(__always) func asciiDigitValue(_ b: UInt8, _ radix: Int) -> Int? {
+    let v: Int
+    switch b {
+    case 48...57: v = Int(b) - 48
+    case 65...90: v = Int(b) - 55
+    case 97...122: v = Int(b) - 87
+    default: return nil
+    }
+    return v < radix ? v : nil
+}

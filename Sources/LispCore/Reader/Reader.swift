@@ -434,20 +434,8 @@ public final class Reader {
         var num = u[..<slash]
         if let f = num.first, f == UInt8(ascii: "+") || f == UInt8(ascii: "-") { num = num.dropFirst() }
         let den = u[(slash + 1)...]
-        return !num.isEmpty && !den.isEmpty && num.allSatisfy({ digitValue($0, base) != nil })
+        return !num.isEmpty && !den.isEmpty && num.allSatisfy({ asciiDigitValue($0, base) != nil })
             && den.allSatisfy { $0 == UInt8(ascii: "0") }
-    }
-
-    /// The value of ASCII digit `b` in `radix` (letters from 10), or nil.
-    static func digitValue(_ b: UInt8, _ radix: Int) -> Int? {
-        let v: Int
-        switch b {
-        case 48...57: v = Int(b) - 48
-        case 65...90: v = Int(b) - 55
-        case 97...122: v = Int(b) - 87
-        default: return nil
-        }
-        return v < radix ? v : nil
     }
 
     /// Parse CL number syntax (integers, ratios, floats) in `base`; nil if not a number.
@@ -462,7 +450,7 @@ public final class Reader {
         var negative = false
         if u[0] == UInt8(ascii: "+") || u[0] == UInt8(ascii: "-") { negative = u[0] == UInt8(ascii: "-"); i = 1 }
         if i >= u.count { return nil }
-        let digitVal = Reader.digitValue
+        let digitVal = asciiDigitValue
         let body = u[i...]
         // Integer in read base, or ratio.
         if body.allSatisfy({ digitVal($0, base) != nil }) {
