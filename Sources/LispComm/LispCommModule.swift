@@ -11,6 +11,25 @@ public enum LispComm {
     /// Installs COMM and MP into `rt` and hooks the driver into stdin reads and `sleep`.
     /// Idempotent per runtime.
     @discardableResult
+    /// The LISPWORKS package (nickname LW), used by CL-USER as in LispWorks, with the two
+    /// functions the manual's examples name: TRUE and FALSE (any arguments; T and NIL). The
+    /// wake-up idiom `(apply-in-wait-state-collection-process coll 'false)` needs FALSE.
+    static func installLispWorksPackage(_ rt: Runtime) {
+        let world = World.shared
+        let lw: LispPackage
+        if let p = world.findPackage("LISPWORKS") {
+            lw = p
+        } else {
+            lw = LispPackage(name: "LISPWORKS")
+            lw.nicknames = ["LW"]
+            lw.use(world.cl)
+            world.register(lw)
+        }
+        rt.defN("TRUE", 0, -1, in: lw) { _, _ throws(Unwind) in .t }
+        rt.defN("FALSE", 0, -1, in: lw) { _, _ throws(Unwind) in .null }
+        if !world.clUser.uses.contains(where: { $0 === lw }) { world.clUser.use(lw) }
+    }
+
     public static func install(_ rt: Runtime) -> Driver {
         if let d = Driver.shared, d.rt === rt { return d }
         let d = Driver(rt: rt)
@@ -32,6 +51,7 @@ public enum LispComm {
         SocketBuiltins.register(rt, d)
         SSLBridge.register(rt, d)
         MPBuiltins.register(rt, d)
+        installLispWorksPackage(rt)
         rt.modules.insert("COMM")
         if let stdin = rt.stdinStream as? FDStream {
             stdin.waitForInput = { [d] fd in

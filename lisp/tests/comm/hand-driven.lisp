@@ -18,6 +18,12 @@
   (comm:wait-for-wait-state-collection *coll*)
   (comm:call-wait-state-collection *coll*))
 (format t "log: ~s~%" (reverse *log*))
+;; The manual's wake-up idiom: apply FALSE (LISPWORKS:FALSE, inherited by CL-USER) to make a
+;; waiting wait-for-wait-state-collection return.
+(comm:apply-in-wait-state-collection-process *coll* 'false)
+(comm:wait-for-wait-state-collection *coll*)
+(comm:call-wait-state-collection *coll*)
+(format t "woken by 'false: ~s ~s ~s~%" (false 1 2) (true) (eq 'false 'lw:false))
 (comm:apply-in-wait-state-collection-process *coll* (lambda (x) (push x *log*) (comm:wait-state-collection-stop-loop *coll*)) :applied)
 (comm:loop-processing-wait-state-collection *coll*)
 (format t "loop returned, last: ~s~%" (car *log*))
