@@ -11,9 +11,9 @@ enum EvaluatorBuiltins {
             let fn = try rt.coerceToFunction(args[0])
             return try rt.invoke(fn, args.base + 1, args.count - 1)
         }
-        rt.defN("APPLY", 1, -1, mv: true) { rt, args throws(Unwind) in
+        // (apply f args+): at least one argument after the function (CLHS), the last a list.
+        rt.defN("APPLY", 2, -1, mv: true) { rt, args throws(Unwind) in
             let fn = try rt.coerceToFunction(args[0])
-            if args.count == 1 { return try rt.invoke(fn, args.base + 1, 0) }
             var all = Array(UnsafeBufferPointer(start: args.base + 1, count: args.count - 2))
             all.append(contentsOf: try rt.listItems(args[args.count - 1]))
             return try rt.apply(fn, all)

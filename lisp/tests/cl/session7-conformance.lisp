@@ -63,3 +63,8 @@
 (try (list (< least-negative-double-float 0) (= least-negative-single-float (- least-positive-single-float))
            (eql long-float-epsilon double-float-epsilon)))
 (terpri)
+
+;; APPLY needs at least one argument after the function.
+(print (handler-case (apply #'list) (program-error () :program-error)))
+(print (apply #'list '(1 2)))
+(print (apply #'+ 1 2 '(3)))
