@@ -11,25 +11,6 @@ public enum LispComm {
     /// Installs COMM and MP into `rt` and hooks the driver into stdin reads and `sleep`.
     /// Idempotent per runtime.
     @discardableResult
-    /// The LISPWORKS package (nickname LW), used by CL-USER as in LispWorks, with the two
-    /// functions the manual's examples name: TRUE and FALSE (any arguments; T and NIL). The
-    /// wake-up idiom `(apply-in-wait-state-collection-process coll 'false)` needs FALSE.
-    static func installLispWorksPackage(_ rt: Runtime) {
-        let world = World.shared
-        let lw: LispPackage
-        if let p = world.findPackage("LISPWORKS") {
-            lw = p
-        } else {
-            lw = LispPackage(name: "LISPWORKS")
-            lw.nicknames = ["LW"]
-            lw.use(world.cl)
-            world.register(lw)
-        }
-        rt.defN("TRUE", 0, -1, in: lw) { _, _ throws(Unwind) in .t }
-        rt.defN("FALSE", 0, -1, in: lw) { _, _ throws(Unwind) in .null }
-        if !world.clUser.uses.contains(where: { $0 === lw }) { world.clUser.use(lw) }
-    }
-
     public static func install(_ rt: Runtime) -> Driver {
         if let d = Driver.shared, d.rt === rt { return d }
         let d = Driver(rt: rt)
@@ -66,6 +47,25 @@ public enum LispComm {
             }
         }
         return d
+    }
+
+    /// The LISPWORKS package (nickname LW), used by CL-USER as in LispWorks, with the two
+    /// functions the manual's examples name: TRUE and FALSE (any arguments; T and NIL). The
+    /// wake-up idiom `(apply-in-wait-state-collection-process coll 'false)` needs FALSE.
+    static func installLispWorksPackage(_ rt: Runtime) {
+        let world = World.shared
+        let lw: LispPackage
+        if let p = world.findPackage("LISPWORKS") {
+            lw = p
+        } else {
+            lw = LispPackage(name: "LISPWORKS")
+            lw.nicknames = ["LW"]
+            lw.use(world.cl)
+            world.register(lw)
+        }
+        rt.defN("TRUE", 0, -1, in: lw) { _, _ throws(Unwind) in .t }
+        rt.defN("FALSE", 0, -1, in: lw) { _, _ throws(Unwind) in .null }
+        if !world.clUser.uses.contains(where: { $0 === lw }) { world.clUser.use(lw) }
     }
 
     /// After a script's last form: keep serving running collections until nothing is left.
@@ -124,6 +124,14 @@ func bufferStorage(_ rt: Runtime, _ v: Value, _ fname: String, forWrite: Bool) t
     }
 }
 
+/// `(UNSIGNED-BYTE 8)` -> false, `(SIGNED-BYTE 8)` -> true (whether the octets are signed);
+/// nil for any other type specifier.
+func octetTypeIsSigned(_ spec: Value) -> Bool? {
+    guard case .cons(let c) = spec, case .symbol(let s) = c.car, s.name == "UNSIGNED-BYTE" || s.name == "SIGNED-BYTE",
+          case .cons(let c2) = c.cdr, case .fixnum(8) = c2.car, c2.cdr.isNil else { return nil }
+    return s.name == "SIGNED-BYTE"
+}
+
 /// A general vector of octets used as a buffer (copied in and out).
 final class GeneralVectorStorage: MutableByteStorage {
     let vector: LispVector
@@ -133,12 +141,7 @@ final class GeneralVectorStorage: MutableByteStorage {
     init(_ v: LispVector) {
         vector = v
         scratch = ByteArray(count: v.count)
-        if case .cons(let c) = v.elementType, case .symbol(let s) = c.car, s.name == "SIGNED-BYTE",
-           case .cons(let c2) = c.cdr, case .fixnum(8) = c2.car {
-            signedOctets = true
-        } else {
-            signedOctets = false
-        }
+        signedOctets = octetTypeIsSigned(v.elementType) == true
     }
     var count: Int { scratch.count }
     func withRawBytes(_ body: (UnsafeMutableRawBufferPointer) -> Void) {

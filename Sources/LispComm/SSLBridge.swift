@@ -271,11 +271,7 @@ enum SSLBridge {
             _ = try kw.function("CTX-CONFIGURE-CALLBACK")
             _ = try kw.function("SSL-ERROR-CALLBACK")
             _ = try kw.seconds("HANDSHAKE-TIMEOUT", allowZero: true)
-            switch kw["TLSEXT-HOST-NAME"] {
-            case .null, .string: break
-            case .symbol(let s) where s === Symbol.T: break
-            case let v: try kw.fail("TLSEXT-HOST-NAME", v, "a string, T or NIL")
-            }
+            _ = try tlsextHostName(kw, hostspec: hostspec)
             return nil
         }
         let requestedSide = kw.has("SSL-SIDE") ? try side(kw, "SSL-SIDE", defaultSide) : defaultSide
@@ -306,18 +302,24 @@ enum SSLBridge {
                 _ = try rt.funcall(f, .object(LispSSLCtx.wrap(context)))
             }
         }
-        switch kw["TLSEXT-HOST-NAME"] {
-        case .null: break
-        case .string(let s): hostName = s.string
-        case .symbol(let s) where s === Symbol.T:
-            if case .string(let h) = hostspec { hostName = h.string }
-        case let v: try kw.fail("TLSEXT-HOST-NAME", v, "a string, T or NIL")
-        }
+        if let h = try tlsextHostName(kw, hostspec: hostspec) { hostName = h }
         var options = TLSAttachOptions(context: context, side: sslSide, hostName: hostName,
                                 handshakeTimeout: try kw.seconds("HANDSHAKE-TIMEOUT", allowZero: true),
                                 configure: configureClosure(rt, sslConfigure))
         options.contextSource = contextSource
         return options
+    }
+
+    /// :tlsext-host-name: a string, T (the hostspec, when it is a name) or NIL (none).
+    static func tlsextHostName(_ kw: KeyArgs, hostspec: Value) throws(Unwind) -> String? {
+        switch kw["TLSEXT-HOST-NAME"] {
+        case .null: return nil
+        case .string(let s): return s.string
+        case .symbol(let s) where s === Symbol.T:
+            if case .string(let h) = hostspec { return h.string }
+            return nil
+        case let v: try kw.fail("TLSEXT-HOST-NAME", v, "a string, T or NIL")
+        }
     }
 
     // MARK: hooks used by StateBuiltins

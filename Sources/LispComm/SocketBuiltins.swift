@@ -275,12 +275,7 @@ enum SocketBuiltins {
             case .null: break
             case .symbol(let s) where ["BASE-CHAR", "CHARACTER", "STANDARD-CHAR"].contains(s.name) && s.package === World.shared.cl: break
             case .symbol(let s) where ["UNSIGNED-BYTE", "SIGNED-BYTE"].contains(s.name) && s.package === World.shared.cl: binary = true
-            case .cons(let c):
-                guard case .symbol(let s) = c.car, s.name == "UNSIGNED-BYTE" || s.name == "SIGNED-BYTE",
-                      case .cons(let c2) = c.cdr, case .fixnum(8) = c2.car, c2.cdr.isNil else {
-                    try kw.fail("ELEMENT-TYPE", elementType, "one of BASE-CHAR, CHARACTER, (UNSIGNED-BYTE 8)")
-                }
-                binary = true
+            case .cons where octetTypeIsSigned(elementType) != nil: binary = true
             default: try kw.fail("ELEMENT-TYPE", elementType, "one of BASE-CHAR, CHARACTER, (UNSIGNED-BYTE 8)")
             }
             let port = try servicePort(rt, fname, args[1])

@@ -207,10 +207,7 @@ enum CharactersLibrary {
             let v = try rt.character(c).value
             return .bool((v > 31 && v < 127) || v > 159)
         }
-        rt.def1("STANDARD-CHAR-P") { rt, c throws(Unwind) in
-            let v = try rt.character(c).value
-            return .bool((v >= 32 && v < 127) || v == 10)
-        }
+        rt.def1("STANDARD-CHAR-P") { rt, c throws(Unwind) in .bool(isStandardChar(try rt.character(c))) }
         rt.def1("CHARACTERP") { _, x throws(Unwind) in if case .character = x { return .t }; return .null }
         rt.defN("DIGIT-CHAR-P", 1, 2) { rt, args throws(Unwind) in
             let c = try rt.character(args[0])
@@ -253,4 +250,9 @@ enum CharactersLibrary {
         }
         return r
     }
+}
+
+/// The 96 standard characters: the graphic ASCII characters and newline.
+@inline(__always) func isStandardChar(_ c: Unicode.Scalar) -> Bool {
+    (c.value >= 32 && c.value < 127) || c == "\n"
 }

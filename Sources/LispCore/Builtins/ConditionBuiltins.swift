@@ -238,11 +238,14 @@ enum ConditionBuiltins {
 
     static func applicableRestarts(_ rt: Runtime, _ condition: Value) throws(Unwind) -> [Restart] {
         var out: [Restart] = []
-        for r in rt.restarts.reversed() {
-            if let t = r.test, !(try rt.funcall(t, condition).isTrue) { continue }
-            out.append(r)
-        }
+        for r in rt.restarts.reversed() where try accepts(rt, r, condition) { out.append(r) }
         return out
+    }
+
+    /// Whether restart `r`'s :test (none: always) accepts `condition`.
+    static func accepts(_ rt: Runtime, _ r: Restart, _ condition: Value) throws(Unwind) -> Bool {
+        guard let t = r.test else { return true }
+        return try rt.funcall(t, condition).isTrue
     }
 
     static func findRestart(_ rt: Runtime, _ x: Value) throws(Unwind) -> Restart {
@@ -253,8 +256,7 @@ enum ConditionBuiltins {
         // By name: the most recent restart of that name whose :test (called with NIL: no
         // condition is given) accepts.
         for r in rt.restarts.reversed() where eq(r.name, x) {
-            if let t = r.test, !(try rt.funcall(t, .null).isTrue) { continue }
-            return r
+            if try accepts(rt, r, .null) { return r }
         }
         try rt.signalError(rt.controlError("No restart named \(rt.printString(x)) is active."))
     }

@@ -42,18 +42,13 @@ extension Compiler {
         let ref = fs.reference(to: info.idBinding)
         let idCode = readSlot(ref)
         let value = try compile(form.caddr, env, fs, mv: true)
-        if case .captured = ref {
-            info.reachedFromClosure = true
-            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                let v = try value(rt, fp)
-                guard case .fixnum(let id) = try idCode(rt, fp) else { throw .abortToToplevel }
-                if !rt.liveExitPoints.contains(id) { try rt.exitedExtent("RETURN-FROM \(name.name)") }
-                throw .toBlock(id, v)
-            }
-        }
+        // From a closure the block may have exited already: check it is still live.
+        let fromClosure = ref.isCaptured
+        if fromClosure { info.reachedFromClosure = true }
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let v = try value(rt, fp)
             guard case .fixnum(let id) = try idCode(rt, fp) else { throw .abortToToplevel }
+            if fromClosure, !rt.liveExitPoints.contains(id) { try rt.exitedExtent("RETURN-FROM \(name.name)") }
             throw .toBlock(id, v)
         }
     }
@@ -80,17 +75,12 @@ extension Compiler {
         info.usedByThrow = true
         let ref = fs.reference(to: info.idBinding)
         let idCode = readSlot(ref)
-        if case .captured = ref {
-            info.reachedFromClosure = true
-            let tagName = rt.printString(form.cadr)
-            return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
-                guard case .fixnum(let id) = try idCode(rt, fp) else { throw .abortToToplevel }
-                if !rt.liveExitPoints.contains(id) { try rt.exitedExtent("GO \(tagName)") }
-                throw .toTag(id, idx)
-            }
-        }
+        let fromClosure = ref.isCaptured  // as for return-from
+        if fromClosure { info.reachedFromClosure = true }
+        let tag = form.cadr
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             guard case .fixnum(let id) = try idCode(rt, fp) else { throw .abortToToplevel }
+            if fromClosure, !rt.liveExitPoints.contains(id) { try rt.exitedExtent("GO \(rt.printString(tag))") }
             throw .toTag(id, idx)
         }
     }

@@ -55,6 +55,8 @@ final class CaptureRef {
 enum SlotRef {
     case local(Int)
     case captured(CaptureRef)
+    /// Read from inside a closure (the binding belongs to an enclosing function).
+    var isCaptured: Bool { if case .captured = self { return true } else { return false } }
 }
 
 /// A lexical variable (or local function, or block/tagbody id) living in a frame slot.

@@ -102,7 +102,6 @@ public final class Runtime {
         return p
     }
 
-    /// A fresh id for a dynamic extent (block, tagbody instance).
     /// Ids of the blocks and tagbodies now active that a closure may exit to: a `return-from`
     /// or `go` from a closure whose target has exited signals CONTROL-ERROR instead of
     /// unwinding past everything.
@@ -114,6 +113,7 @@ public final class Runtime {
                                       message: "attempt to ~A to an exit point whose extent has ended", args: [Value(what)]))
     }
 
+    /// A fresh id for a dynamic extent (block, tagbody instance).
     @inline(__always) func newDynamicID() -> Int {
         nextDynamicID &+= 1
         return nextDynamicID

@@ -85,7 +85,7 @@ extension Runtime {
         case "CHARACTER": if case .character = v { return true }; return false
         case "BASE-CHAR": if case .character(let c) = v { return c.value < 256 }; return false
         case "STANDARD-CHAR":
-            if case .character(let c) = v { return (c.value >= 32 && c.value < 127) || c == "\n" }
+            if case .character(let c) = v { return isStandardChar(c) }
             return false
         case "EXTENDED-CHAR": if case .character(let c) = v { return c.value >= 256 }; return false
         case "STRING": if case .string = v { return true }; return false
@@ -330,7 +330,7 @@ extension Runtime {
         case .double: return s("DOUBLE-FLOAT")
         case .character(let c):
             // The most specific of the three disjoint-or-nested character types it belongs to.
-            if (c.value >= 32 && c.value < 127) || c == "\n" { return s("STANDARD-CHAR") }
+            if isStandardChar(c) { return s("STANDARD-CHAR") }
             return c.value < 256 ? s("BASE-CHAR") : s("EXTENDED-CHAR")
         case .cons: return s("CONS")
         case .string(let x):
