@@ -142,6 +142,10 @@ public final class AsyncIOState: SelectorHandler {
         case deferredShutdown(IODirection, ShutdownCallback?)
     }
     var deliveries: [Delivery] = []
+    /// A read-with-checking step queued ahead of `deliveries` (its generation; -1 = none). The
+    /// step is queued once per message and carries no references, so it skips the array;
+    /// it is only used while `deliveries` is empty, so it is always the oldest item.
+    var queuedChecking = -1
     var isQueued = false
     var callbackDepth = 0
     /// Physical close requested from inside a callback: nil = none, else keep-alive flag.
@@ -174,11 +178,30 @@ public final class AsyncIOState: SelectorHandler {
         }
     }
 
+    /// Queues the current read-with-checking step (`.checking(rGeneration)`).
+    func scheduleChecking() {
+        if queuedChecking >= 0 || !deliveries.isEmpty {
+            schedule(.checking(rGeneration))
+            return
+        }
+        queuedChecking = rGeneration
+        if !isQueued {
+            isQueued = true
+            collection.enqueue(self)
+        }
+    }
+
+    /// Drops every queued completion (closed, or its operations dropped).
+    func dropDeliveries() {
+        deliveries.removeAll()
+        queuedChecking = -1
+    }
+
     /// Runs the deliveries present on entry (later ones go to the next pass).
     func deliver() {
         isQueued = false
         if isClosed {
-            deliveries.removeAll()
+            dropDeliveries()
             if let cb = pendingCloseCallback {
                 pendingCloseCallback = nil
                 callbackDepth += 1
@@ -189,15 +212,30 @@ public final class AsyncIOState: SelectorHandler {
             return
         }
         let n = deliveries.count
+        let checking = queuedChecking
+        if checking >= 0 {
+            queuedChecking = -1
+            callbackDepth += 1
+            runCheckingCallback(generation: checking)
+            callbackDepth -= 1
+            if isClosed { dropDeliveries() }
+            if n == 0 || isClosed {
+                if callbackDepth == 0, let keep = pendingPhysicalClose {
+                    pendingPhysicalClose = nil
+                    physicalClose(keepAlive: keep)
+                }
+                return
+            }
+        }
         if n == 0 { return }
         callbackDepth += 1
-        if n == 1 {
+        if n == 1 && deliveries.count == 1 {
             // The usual case: one completion, moved out of the queue (no copy of its closure
             // and buffer). Deliveries its callback queues are already scheduled for a later
             // pass (isQueued was cleared above).
             run(deliveries.removeLast())
             callbackDepth -= 1
-            if isClosed { deliveries.removeAll() }
+            if isClosed { dropDeliveries() }
             if callbackDepth == 0, let keep = pendingPhysicalClose {
                 pendingPhysicalClose = nil
                 physicalClose(keepAlive: keep)
@@ -212,7 +250,7 @@ public final class AsyncIOState: SelectorHandler {
         }
         callbackDepth -= 1
         if isClosed {
-            deliveries.removeAll()
+            dropDeliveries()
         } else if i >= deliveries.count {
             // The usual case: no shifting. One delivery (most often) is dropped with removeLast,
             // which is cheaper than the range replacement removeAll(keepingCapacity:) makes.

@@ -151,7 +151,7 @@ extension AsyncIOState {
         connectCallback = nil
         connectCandidates = []
         dropTLSOperation()
-        if callbackDepth == 0 { deliveries.removeAll() }
+        if callbackDepth == 0 { dropDeliveries() }
     }
 
     /// Deregisters and closes the descriptor (unless kept alive).

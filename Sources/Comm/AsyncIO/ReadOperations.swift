@@ -186,7 +186,7 @@ extension AsyncIOState {
         if inLength > 0 {
             checkContinue = true
             checkScheduled = true
-            schedule(.checking(rGeneration))
+            scheduleChecking()
         } else {
             rWaitsFor = CSHIM_EPOLLIN
             syncInterest()
@@ -235,7 +235,7 @@ extension AsyncIOState {
         checkContinue = !drained && terminal == nil
         rWaitsFor = 0
         checkScheduled = true
-        schedule(.checking(rGeneration))
+        scheduleChecking()
     }
 
     /// The internal buffer with at least one free byte (grown by doubling, contents kept).
@@ -274,7 +274,7 @@ extension AsyncIOState {
             if inLength > 0 {
                 checkScheduled = true
                 checkContinue = checkContinue || pendingReadTerminal == nil
-                schedule(.checking(rGeneration))
+                scheduleChecking()
                 return
             }
         } else {

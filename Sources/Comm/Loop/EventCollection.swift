@@ -13,9 +13,11 @@ import Glibc
 /// `millisecondsUntilNextEvent()`, and call `dispatch()` when it is readable, when
 /// `hasImmediateWork` is true, or when that timeout elapsed.
 public final class EventCollection: @unchecked Sendable {
-    /// One unit of the ready queue: a state with pending deliveries, or a closure.
+    /// One unit of the ready queue: a state with pending deliveries, or a closure. The state
+    /// is held by a reference taken in `enqueue` and given back when the item is run or
+    /// dropped: copying the item in and out of the queue then costs no reference counting.
     enum ReadyItem {
-        case state(AsyncIOState)
+        case state(Unmanaged<AsyncIOState>)
         case work(() -> Void)
     }
 
@@ -35,6 +37,10 @@ public final class EventCollection: @unchecked Sendable {
     /// WriteOperations.swift).
     var deferredWriters: [AsyncIOState] = []
     private var flushingWriters: [AsyncIOState] = []
+    /// True only while `dispatch` itself flushes the batch's writes (never inside a callback):
+    /// a write that completes then runs its callback at once instead of through the ready
+    /// queue (see `AsyncIOState.completeLastWriteInline`).
+    var completesWritesInline = false
     private var readySpare: [ReadyItem] = []
 
     /// Open states (strong: a state lives while open even if nobody else holds it).
@@ -63,6 +69,7 @@ public final class EventCollection: @unchecked Sendable {
 
     deinit {
         Posix.close(wakeFD)
+        for item in ready { if case .state(let s) = item { s.release() } }
     }
 
     /// The epoll descriptor, for an outer driver's own epoll set.
@@ -135,7 +142,9 @@ public final class EventCollection: @unchecked Sendable {
         // an instantly completing operation from starving I/O.
         var passes = 0
         while (!ready.isEmpty || !deferredWriters.isEmpty) && passes < 4 {
+            completesWritesInline = true
             flushDeferredWrites()
+            completesWritesInline = false
             runReady()
             passes += 1
         }
@@ -204,7 +213,7 @@ public final class EventCollection: @unchecked Sendable {
 
     // MARK: ready queue
 
-    func enqueue(_ state: AsyncIOState) { ready.append(.state(state)) }
+    func enqueue(_ state: AsyncIOState) { ready.append(.state(Unmanaged.passRetained(state))) }
     func enqueue(work: @escaping () -> Void) { ready.append(.work(work)) }
 
     /// Runs the items queued so far; items queued by these callbacks wait for the next pass,
@@ -220,11 +229,16 @@ public final class EventCollection: @unchecked Sendable {
             if closeEpoch != epoch {
                 // close() ran inside this batch: the rest is dropped, and with it any
                 // close-callback still holding a state's user data.
-                if case .state(let s) = item { s.discardCloseCallback() }
+                if case .state(let s) = item {
+                    s._withUnsafeGuaranteedRef { $0.discardCloseCallback() }
+                    s.release()
+                }
                 continue
             }
             switch item {
-            case .state(let s): s.deliver()
+            case .state(let s):
+                s._withUnsafeGuaranteedRef { $0.deliver() }
+                s.release()
             case .work(let w): w()
             }
         }
@@ -280,7 +294,12 @@ public final class EventCollection: @unchecked Sendable {
         let aa = acceptors
         for a in aa { a.closeSilently() }
         timers.removeAll()
-        for item in ready { if case .state(let s) = item { s.discardCloseCallback() } }
+        for item in ready {
+            if case .state(let s) = item {
+                s._withUnsafeGuaranteedRef { $0.discardCloseCallback() }
+                s.release()
+            }
+        }
         ready.removeAll()
     }
 }
