@@ -161,6 +161,17 @@ public final class Driver {
             if let q = pendingQuit { pendingQuit = nil; throw .quit(q) }
             return false
         }
+        if watchFD == nil && timers.isEmpty && driven.count == 1 {
+            // A script serving one collection, nothing else pending: the collection's own wait
+            // (which applies its timers) and dispatch, without the general bookkeeping below.
+            let lc = driven[0]
+            if !lc.busy && (!lc.registeredInDriver || lc.driverEnabled) {
+                lc.coll.wait(timeoutSeconds: timeoutMS < 0 ? nil : Double(timeoutMS) / 1000)
+                dispatch(lc)
+                if let q = pendingQuit { pendingQuit = nil; throw .quit(q) }
+                return false
+            }
+        }
         var timeout = timeoutMS
         if !timers.isEmpty, let next = timers.map({ $0.deadline }).min() {
             let ms = Int32(max(0, min((next - monotonicNow()) * 1000, 2_000_000_000)).rounded(.up))
