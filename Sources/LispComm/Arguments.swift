@@ -409,12 +409,24 @@ func addressValues(_ rt: Runtime, _ a: SocketAddress?) throws(Unwind) -> Value {
 /// calls parse the plist; calls written with constant keywords compile to direct calls that
 /// hand `body` the keyword positions found at compile time (`registerPreparsedKeywordCall`).
 /// `body` must read keyword values only through its `KeyArgs`.
+///
+/// `fast`, when given, is tried first on those compiled calls: it handles the usual shape of
+/// arguments directly from the value stack (see HotOperations.swift) and returns nil for
+/// anything else, which then goes through `body`, so errors are reported by one place.
 func defKeywordOperation(_ rt: Runtime, _ name: String, positional: Int, keys: KeySet, in pkg: LispPackage,
+                         fast: ((Runtime, Args, UInt64) throws(Unwind) -> Value?)? = nil,
                          _ body: @escaping (Runtime, Args, KeyArgs) throws(Unwind) -> Value) {
     _ = rt.defN(name, positional, -1, in: pkg) { rt, args throws(Unwind) in
         try body(rt, args, try KeyArgs(rt, args, from: positional, allowed: keys, fname: name))
     }
     let keywords = keys.names.map { rt.world.keyword($0) }
+    if let fast {
+        registerPreparsedKeywordCall(pkg.internExternal(name), positional: positional, keywords: keywords) { rt, args, positions throws(Unwind) in
+            if let r = try fast(rt, args, positions) { return r }
+            return try body(rt, args, KeyArgs(rt, args, from: positional, preparsed: positions, allowed: keys, fname: name))
+        }
+        return
+    }
     registerPreparsedKeywordCall(pkg.internExternal(name), positional: positional, keywords: keywords) { rt, args, positions throws(Unwind) in
         try body(rt, args, KeyArgs(rt, args, from: positional, preparsed: positions, allowed: keys, fname: name))
     }

@@ -88,7 +88,8 @@ enum OperationBuiltins {
         let cl = World.shared.cl
         let baseChar = cl.internExternal("BASE-CHAR"), character = cl.internExternal("CHARACTER")
         let unsignedByte = cl.internExternal("UNSIGNED-BYTE"), signedByte = cl.internExternal("SIGNED-BYTE")
-        defKeywordOperation(rt, "ASYNC-IO-STATE-READ-WITH-CHECKING", positional: 2, keys: keys1, in: comm) { rt, args, kw throws(Unwind) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-READ-WITH-CHECKING", positional: 2, keys: keys1, in: comm,
+                            fast: HotOperations.readWithChecking(d)) { rt, args, kw throws(Unwind) in
             let fname = "ASYNC-IO-STATE-READ-WITH-CHECKING"
             let st = try rt.stateArg(args[0], fname)
             let cb = args[1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[1])
@@ -224,7 +225,8 @@ enum OperationBuiltins {
             } catch { try usage(rt, fname, error) }
             return .null
         }
-        defKeywordOperation(rt, "ASYNC-IO-STATE-WRITE-BUFFER", positional: 3, keys: keys0, in: comm) { rt, args, kw throws(Unwind) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-WRITE-BUFFER", positional: 3, keys: keys0, in: comm,
+                            fast: HotOperations.writeBuffer(d)) { rt, args, kw throws(Unwind) in
             try startWrite(rt, args, kw, fname: "ASYNC-IO-STATE-WRITE-BUFFER", first: 1, message: false) { (st, b, s, e, c, ec) throws(CommUsageError) in
                 try st.state.writeBuffer(b, start: s, end: e, callback: c, errorCallback: ec)
             }
@@ -327,7 +329,8 @@ enum OperationBuiltins {
             return .fixnum(st.state.close(keepAlive: kw.bool("KEEP-ALIVE-P", false)))
         }
 
-        defKeywordOperation(rt, "ASYNC-IO-STATE-GET-BUFFERED-DATA", positional: 2, keys: keys7, in: comm) { rt, args, kw throws(Unwind) in
+        defKeywordOperation(rt, "ASYNC-IO-STATE-GET-BUFFERED-DATA", positional: 2, keys: keys7, in: comm,
+                            fast: HotOperations.getBufferedData) { rt, args, kw throws(Unwind) in
             let fname = "ASYNC-IO-STATE-GET-BUFFERED-DATA"
             let st = try rt.stateArg(args[0], fname)
             let buf = try bufferStorage(rt, args[1], fname, forWrite: false)

@@ -1,0 +1,118 @@
+import Comm
+import LispCore
+
+/// Fast paths of the operations a server starts once per message, for calls compiled with
+/// constant keywords (`defKeywordOperation(fast:)`).
+///
+/// Each handles the usual shape of its arguments (an async-io-state, an (unsigned-byte 8)
+/// vector, function objects, fixnum bounds, only the keywords it knows given) straight from
+/// the value stack, with the keyword positions found at compile time, and returns nil for
+/// anything else: the general builtin then runs and reports any error. The general path
+/// builds a `KeyArgs` and re-checks every keyword through it; on the echo server that glue
+/// was about a tenth of the instructions per message.
+enum HotOperations {
+    /// The value stack slot of the keyword at `index` of the call's `KeySet` (nil: not given).
+    /// `positions` has the layout of `PreparsedKeywordCall` (byte j = 1 + the pair index).
+    @inline(__always)
+    static func keywordSlot(_ positions: UInt64, _ index: Int, positional: Int) -> Int? {
+        let p = Int((positions >> UInt64(index * 8)) & 0xFF)
+        return p == 0 ? nil : positional + 2 * (p - 1) + 1
+    }
+
+    /// A fixnum bound in `0...limit` at `slot`, `default` when not given; nil for anything
+    /// else (NIL, out of range, not a fixnum: the general path decides).
+    @inline(__always)
+    static func bound(_ args: Args, _ slot: Int?, default d: Int, limit: Int) -> Int? {
+        guard let i = slot else { return d }
+        if case .fixnum(let n) = args.base[i], n >= 0, n <= limit { return n }
+        return nil
+    }
+
+    /// An optional callback keyword: `.some(nil)` when absent or NIL, `.some(f)` for a
+    /// function object, nil for anything else (a symbol: the general path resolves it).
+    @inline(__always)
+    static func optionalFunction(_ args: Args, _ slot: Int?) -> LispFunction?? {
+        guard let i = slot else { return .some(nil) }
+        switch args.base[i] {
+        case .function(let f): return .some(f)
+        case .null: return .some(nil)
+        default: return nil
+        }
+    }
+
+    // keys0: START END TIMEOUT ERROR-CALLBACK USER-INFO
+    private static let timeoutOrUserInfo0: UInt64 = 0xFF << 16 | 0xFF << 32
+
+    /// `(async-io-state-write-buffer state octets #'callback [:start s] [:end e] [:error-callback #'f])`.
+    static func writeBuffer(_ d: Driver) -> (Runtime, Args, UInt64) throws(Unwind) -> Value? {
+        return { rt, args, positions throws(Unwind) in
+            guard positions & timeoutOrUserInfo0 == 0,
+                  case .object(let o) = args.base[0], type(of: o) == LispState.self,
+                  case .bytes(let buffer) = args.base[1],
+                  case .function(let callback) = args.base[2] else { return nil }
+            let count = buffer.count
+            guard let start = bound(args, keywordSlot(positions, 0, positional: 3), default: 0, limit: count),
+                  let end = bound(args, keywordSlot(positions, 1, positional: 3), default: count, limit: count),
+                  start <= end,
+                  let errorFunction = optionalFunction(args, keywordSlot(positions, 3, positional: 3)) else { return nil }
+            let st = unsafeDowncast(o, to: LispState.self)
+            let c = st.callbacks.write.get(callback, d.stateBufferCallback)
+            let ec = errorFunction.map { st.callbacks.writeError.get($0, d.stateBufferCallback) }
+            do throws(CommUsageError) {
+                try st.state.writeBuffer(buffer, start: start, end: end, callback: c, errorCallback: ec)
+            } catch { try OperationBuiltins.usage(rt, "ASYNC-IO-STATE-WRITE-BUFFER", error) }
+            return .null
+        }
+    }
+
+    // keys1: TIMEOUT MAX-READ ERROR-CALLBACK USER-INFO ELEMENT-TYPE
+    private static let timeoutMaxReadOrUserInfo1: UInt64 = 0xFF | 0xFF << 8 | 0xFF << 24
+
+    /// `(async-io-state-read-with-checking state #'callback [:error-callback #'f]
+    /// [:element-type '(unsigned-byte 8) or 'base-char])`, with the element type the state
+    /// already reads in (a change installs a new buffer factory: the general path).
+    static func readWithChecking(_ d: Driver) -> (Runtime, Args, UInt64) throws(Unwind) -> Value? {
+        let cl = World.shared.cl
+        let baseChar = cl.internExternal("BASE-CHAR"), character = cl.internExternal("CHARACTER")
+        let unsignedByte = cl.internExternal("UNSIGNED-BYTE")
+        return { rt, args, positions throws(Unwind) in
+            guard positions & timeoutMaxReadOrUserInfo1 == 0,
+                  case .object(let o) = args.base[0], type(of: o) == LispState.self,
+                  case .function(let callback) = args.base[1],
+                  let errorFunction = optionalFunction(args, keywordSlot(positions, 2, positional: 2)) else { return nil }
+            var chars = true
+            if let i = keywordSlot(positions, 4, positional: 2) {
+                switch args.base[i] {
+                case .symbol(let s) where s === baseChar || s === character: chars = true
+                case .cons(let c):
+                    guard case .symbol(let s) = c.car, s === unsignedByte, case .cons(let c2) = c.cdr,
+                          case .fixnum(8) = c2.car, c2.cdr.isNil else { return nil }
+                    chars = false
+                default: return nil
+                }
+            }
+            let st = unsafeDowncast(o, to: LispState.self)
+            // A read in progress is an error, a new element type a new buffer: the general path.
+            guard st.checkingChars == chars, !st.state.isReading else { return nil }
+            let c = st.callbacks.checking.get(callback, d.stateBufferCallback)
+            let ec = errorFunction.map { st.callbacks.checkingError.get($0, d.stateBufferCallback) }
+            do throws(CommUsageError) {
+                try st.state.readWithChecking(callback: c, errorCallback: ec)
+            } catch { try OperationBuiltins.usage(rt, "ASYNC-IO-STATE-READ-WITH-CHECKING", error) }
+            return .null
+        }
+    }
+
+    /// `(async-io-state-get-buffered-data state octets [:start s] [:end e])`.
+    static func getBufferedData(_ rt: Runtime, _ args: Args, _ positions: UInt64) throws(Unwind) -> Value? {
+        guard case .object(let o) = args.base[0], type(of: o) == LispState.self,
+              case .bytes(let buffer) = args.base[1] else { return nil }
+        let count = buffer.count
+        guard let start = bound(args, keywordSlot(positions, 0, positional: 2), default: 0, limit: count),
+              let end = bound(args, keywordSlot(positions, 1, positional: 2), default: count, limit: count),
+              start <= end else { return nil }
+        do throws(CommUsageError) {
+            return .fixnum(try unsafeDowncast(o, to: LispState.self).state.getBufferedData(into: buffer, start: start, end: end))
+        } catch { try OperationBuiltins.usage(rt, "ASYNC-IO-STATE-GET-BUFFERED-DATA", error) }
+    }
+}
