@@ -80,20 +80,20 @@ enum HotOperations {
                   case .object(let o) = args.base[0], type(of: o) == LispState.self,
                   case .function(let callback) = args.base[1],
                   let errorFunction = optionalFunction(args, keywordSlot(positions, 2, positional: 2)) else { return nil }
-            var chars = true
+            var elements = CheckingElements.characters
             if let i = keywordSlot(positions, 4, positional: 2) {
                 switch args.base[i] {
-                case .symbol(let s) where s === baseChar || s === character: chars = true
+                case .symbol(let s) where s === baseChar || s === character: elements = .characters
                 case .cons(let c):
                     guard case .symbol(let s) = c.car, s === unsignedByte, case .cons(let c2) = c.cdr,
                           case .fixnum(8) = c2.car, c2.cdr.isNil else { return nil }
-                    chars = false
+                    elements = .octets
                 default: return nil
                 }
             }
             let st = unsafeDowncast(o, to: LispState.self)
             // A read in progress is an error, a new element type a new buffer: the general path.
-            guard st.checkingChars == chars, !st.state.isReading else { return nil }
+            guard st.checkingElements == elements, !st.state.isReading else { return nil }
             let c = st.callbacks.checking.get(callback, d.stateBufferCallback)
             let ec = errorFunction.map { st.callbacks.checkingError.get($0, d.stateBufferCallback) }
             do throws(CommUsageError) {

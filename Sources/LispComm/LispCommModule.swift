@@ -138,6 +138,9 @@ final class GeneralVectorStorage: MutableByteStorage {
     let scratch: ByteArray
     /// A (SIGNED-BYTE 8) vector: octets read into it are stored as -128..127.
     let signedOctets: Bool
+    /// read-with-checking's internal buffer: the bytes are copied into the vector before each
+    /// callback sees it (`Driver.deliverStateBuffer`).
+    var refreshesBeforeCallbacks = false
     init(_ v: LispVector) {
         vector = v
         scratch = ByteArray(count: v.count)

@@ -88,14 +88,40 @@ public final class LispCollection: LispObject {
 }
 
 /// COMM:ASYNC-IO-STATE.
+/// read-with-checking's `:element-type`: the kind of vector its callback is lent.
+enum CheckingElements {
+    /// `base-char` (the default) or `character`: a base-string.
+    case characters
+    /// `(unsigned-byte 8)`: a byte vector, read into in place.
+    case octets
+    /// `(signed-byte 8)`: a `(signed-byte 8)` vector, refreshed from the bytes before each
+    /// callback (`GeneralVectorStorage.refreshesBeforeCallbacks`).
+    case signedOctets
+
+    /// A storage factory for the engine's internal buffer.
+    var storageFactory: (Int) -> MutableByteStorage {
+        switch self {
+        case .characters: return { BaseStringStorage(count: $0) }
+        case .octets: return { ByteVector(count: $0) }
+        case .signedOctets:
+            let signedByte8 = list(Value(World.shared.cl.internExternal("SIGNED-BYTE")), .fixnum(8))
+            return { n in
+                let g = GeneralVectorStorage(LispVector([Value](repeating: .fixnum(0), count: n), elementType: signedByte8))
+                g.refreshesBeforeCallbacks = true
+                return g
+            }
+        }
+    }
+}
+
 public final class LispState: LispObject {
     public let state: AsyncIOState
     let collection: LispCollection
     var object: Value
     var name: Value
     var userInfo: Value
-    /// read-with-checking element type: true = base-char (strings), false = bytes.
-    var checkingChars: Bool? = nil
+    /// The element type read-with-checking's internal buffer was last made for.
+    var checkingElements: CheckingElements? = nil
     var lastReadError: (SystemError, Value)?
     /// The Lisp values given for the timeouts (returned as given when still current).
     var readTimeoutValue: Value = .null

@@ -95,25 +95,25 @@ enum OperationBuiltins {
             let cb = args[1].isNil ? nil : try functionDesignator(rt, fname, "callback", args[1])
             let ecb = try kw.function(errorCallback1)
             let maxRead = try kw.integer(maxRead1, min: 1)
-            var chars = true
+            var elements = CheckingElements.characters
             if kw.has(elementType1) {
                 let et = kw[elementType1]
                 switch et {
                 case .symbol(let s) where s === baseChar || s === character || s.name == "BASE-CHAR" || s.name == "CHARACTER":
-                    chars = true
+                    elements = .characters
                 case .cons(let c):
                     // Symbols by identity first (no string comparisons on the per-message path).
                     if case .symbol(let s) = c.car, s === unsignedByte || s === signedByte || s.name == "UNSIGNED-BYTE" || s.name == "SIGNED-BYTE",
-                       case .cons(let c2) = c.cdr, case .fixnum(8) = c2.car, c2.cdr.isNil { chars = false }
-                    else { try kw.fail("ELEMENT-TYPE", et, "one of BASE-CHAR, (UNSIGNED-BYTE 8), (SIGNED-BYTE 8)") }
+                       case .cons(let c2) = c.cdr, case .fixnum(8) = c2.car, c2.cdr.isNil {
+                        elements = s === signedByte || s.name == "SIGNED-BYTE" ? .signedOctets : .octets
+                    } else { try kw.fail("ELEMENT-TYPE", et, "one of BASE-CHAR, (UNSIGNED-BYTE 8), (SIGNED-BYTE 8)") }
                 default: try kw.fail("ELEMENT-TYPE", et, "one of BASE-CHAR, (UNSIGNED-BYTE 8), (SIGNED-BYTE 8)")
                 }
             }
             if st.state.isReading { try usage(rt, fname, .readInProgress) }
-            if st.checkingChars != chars {
-                let factory: (Int) -> MutableByteStorage = chars ? { BaseStringStorage(count: $0) } : { ByteVector(count: $0) }
-                do throws(CommUsageError) { try st.state.setStorageFactory(factory) } catch { try usage(rt, fname, error) }
-                st.checkingChars = chars
+            if st.checkingElements != elements {
+                do throws(CommUsageError) { try st.state.setStorageFactory(elements.storageFactory) } catch { try usage(rt, fname, error) }
+                st.checkingElements = elements
             }
             try persist(kw, st, read: true, keys: persist1)
             if let m = maxRead { st.state.maxRead = m }

@@ -217,6 +217,15 @@ enum TypeFunctions {
         }
         // Standard atomic / compound heads.
         if let n1 = headName(t1), let n2 = headName(t2) {
+            // (simple-array fixnum (4)), (array t (*)), (array bit 1): rank 1, so vectors and sequences.
+            if (n2 == "VECTOR" || n2 == "SEQUENCE") && clSym(t2) != nil && (h1 == "ARRAY" || h1 == "SIMPLE-ARRAY"),
+               case .cons(let afterHead) = t1.cdr, case .cons(let afterType) = afterHead.cdr {
+                switch afterType.car {
+                case .fixnum(let rank): return rank == 1 ? yes : no
+                case let dims where dims.isList && !dims.isNil: return dims.listArray.count == 1 ? yes : no
+                default: break
+                }
+            }
             if clSym(t2) != nil {
                 // t2 atomic: t1's head must be under it.
                 return atomicSubtype(n1, n2) ? yes : no

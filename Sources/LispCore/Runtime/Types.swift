@@ -339,6 +339,8 @@ extension Runtime {
                         simple ? list(.fixnum(x.count)) : .fixnum(x.count))
         case .vector(let x):
             if x.isSimple { return list(s("SIMPLE-VECTOR"), .fixnum(x.count)) }
+            // A specialized element type without fill pointer or adjustability: SIMPLE-ARRAY, as SBCL.
+            if x.fillPointer == nil && !x.adjustable { return list(s("SIMPLE-ARRAY"), x.elementType, list(.fixnum(x.count))) }
             return list(s("VECTOR"), x.elementType, .fixnum(x.count))
         case .bytes(let b):
             return list(s(b.fillPointer == nil && !b.adjustable ? "SIMPLE-ARRAY" : "VECTOR"),
