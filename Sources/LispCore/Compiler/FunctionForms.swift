@@ -8,16 +8,11 @@ extension Compiler {
             case .function(_, let b)?: return readSlot(fs.reference(to: b))
             case .macro?: try rt.signalError(rt.programError("FUNCTION of a local macro \(s.name)"))
             default:
+                // `#'name` is evaluated once or twice per message by servers passing callbacks;
+                // the error path is kept out of line so the closure stays a load and a retain.
                 return { rt, _ in
-                    guard let f = s.function else {
-                        if s.macro != nil || rt.compiler.isSpecialOperator(s) {
-                            try rt.signalError(rt.makeCondition(StandardConditions.undefinedFunction,
-                                message: "\(s.name) names a macro or special operator, not a function",
-                                slots: ["NAME": Value(s)]))
-                        }
-                        try rt.undefinedFunction(s)
-                    }
-                    return .function(f)
+                    if let f = s.function { return .function(f) }
+                    try Compiler.functionOfUnboundName(rt, s)
                 }
             }
         case .cons(let c):
@@ -45,6 +40,17 @@ extension Compiler {
         default:
             try rt.signalError(rt.programError("invalid function name \(rt.printString(spec))"))
         }
+    }
+
+    /// `#'name` for a name without a global function: UNDEFINED-FUNCTION.
+    @inline(never)
+    static func functionOfUnboundName(_ rt: Runtime, _ s: Symbol) throws(Unwind) -> Never {
+        if s.macro != nil || rt.compiler.isSpecialOperator(s) {
+            try rt.signalError(rt.makeCondition(StandardConditions.undefinedFunction,
+                message: "\(s.name) names a macro or special operator, not a function",
+                slots: ["NAME": Value(s)]))
+        }
+        try rt.undefinedFunction(s)
     }
 
     /// Local functions named `(setf foo)` are kept in the environment under a private symbol.
