@@ -103,7 +103,7 @@ extension Driver {
     /// leave), with no closure context to capture the arguments into.
     private func deliverStateBuffer(_ f: LispFunction, _ s: AsyncIOState, _ b: MutableByteStorage, _ n: Int) {
         guard let st = s.lispState else { return }
-        if type(of: b) != ByteVector.self, let g = b as? GeneralVectorStorage, g.refreshesBeforeCallbacks { g.copyBack(0, n) }
+        if type(of: b) == GeneralVectorStorage.self, let g = b as? GeneralVectorStorage, g.refreshesBeforeCallbacks { g.copyBack(0, n) }
         // The context names the state and collection unretained (no Value wrapper, no local
         // holding the collection): `st` is alive for the call and holds its collection.
         let entry = enterCallback(CallbackContext(collection: st.collection, objectRef: st))

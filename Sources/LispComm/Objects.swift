@@ -129,6 +129,8 @@ public final class LispState: LispObject {
     var lastWriteError: (SystemError, Value)?
     /// Engine closures for the Lisp callbacks last given (CallbackCache.swift).
     var callbacks = LispStateCallbacks()
+    /// `:start` of the last read-buffer (where an aborted partial read is copied back from).
+    var readBufferStart = 0
 
     init(state: AsyncIOState, collection: LispCollection, object: Value, name: Value, userInfo: Value) {
         self.state = state

@@ -72,6 +72,7 @@ enum OperationBuiltins {
             let lc = st.collection
             let sv = Value.object(st)
             let needsCopy = !(buf is ByteVector || buf is BaseStringStorage)
+            st.readBufferStart = start  // an abort-callback copies the partial read back from here
             func make(_ f: LispFunction) -> ReadCallback {
                 return { [d] _, b, n in
                     if needsCopy { copyBack(b, start, start + n) }
@@ -281,7 +282,14 @@ enum OperationBuiltins {
                             _ = try d.call3(f, sv, .null, .null)
                         case .both: _ = try rt.funcall(f, sv)
                         }
-                    case .readBuffer(let b, let n)?, .readWithChecking(let b, let n)?, .receiveMessage(let b, let n)?, .write(let b, let n)?:
+                    case .readBuffer(let b, let n)?:
+                        // A buffer read through a scratch copy shows the partial read.
+                        copyBack(b, st.readBufferStart, st.readBufferStart + n)
+                        _ = try d.call3(f, sv, storageValue(b), .fixnum(n))
+                    case .readWithChecking(let b, let n)?:
+                        copyBack(b, 0, n)  // a (signed-byte 8) buffer: refreshed as before a callback
+                        _ = try d.call3(f, sv, storageValue(b), .fixnum(n))
+                    case .receiveMessage(let b, let n)?, .write(let b, let n)?:
                         _ = try d.call3(f, sv, storageValue(b), .fixnum(n))
                     case .waitForInput?, .sendMessage?, .io?:
                         _ = try rt.funcall(f, sv)

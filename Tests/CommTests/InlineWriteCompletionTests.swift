@@ -3,7 +3,7 @@ import Glibc
 @testable import Comm
 
 /// A write that the collection's end-of-batch flush completes runs its callback right there
-/// (`AsyncIOState.completeHeadWrite(inline:)`) instead of through the ready queue. These tests
+/// (`AsyncIOState.completeLastWriteInline`) instead of through the ready queue. These tests
 /// pin down what must not change with that shortcut: callbacks never run inside the call that
 /// started the write, never nested inside another callback, in order, and a callback may close
 /// its state or start the next write.

@@ -340,11 +340,15 @@ extension Runtime {
         case .vector(let x):
             if x.isSimple { return list(s("SIMPLE-VECTOR"), .fixnum(x.count)) }
             // A specialized element type without fill pointer or adjustability: SIMPLE-ARRAY, as SBCL.
-            if x.fillPointer == nil && !x.adjustable { return list(s("SIMPLE-ARRAY"), x.elementType, list(.fixnum(x.count))) }
+            if x.fillPointer == nil && !x.adjustable {
+                if x.elementType.asSymbol?.name == "BIT" { return list(s("SIMPLE-BIT-VECTOR"), .fixnum(x.count)) }
+                return list(s("SIMPLE-ARRAY"), x.elementType, list(.fixnum(x.count)))
+            }
             return list(s("VECTOR"), x.elementType, .fixnum(x.count))
         case .bytes(let b):
-            return list(s(b.fillPointer == nil && !b.adjustable ? "SIMPLE-ARRAY" : "VECTOR"),
-                        list(s("UNSIGNED-BYTE"), .fixnum(8)), list(.fixnum(b.count)))
+            let simple = b.fillPointer == nil && !b.adjustable
+            return list(s(simple ? "SIMPLE-ARRAY" : "VECTOR"), list(s("UNSIGNED-BYTE"), .fixnum(8)),
+                        simple ? list(.fixnum(b.count)) : .fixnum(b.count))
         case .function: return s("FUNCTION")
         case .object(let o):
             if let a = o as? LispArray {
