@@ -217,14 +217,10 @@ enum TypeFunctions {
         }
         // Standard atomic / compound heads.
         if let n1 = headName(t1), let n2 = headName(t2) {
-            // (simple-array fixnum (4)), (array t (*)), (array bit 1): rank 1, so vectors and sequences.
-            if (n2 == "VECTOR" || n2 == "SEQUENCE") && clSym(t2) != nil && (h1 == "ARRAY" || h1 == "SIMPLE-ARRAY"),
-               case .cons(let afterHead) = t1.cdr, case .cons(let afterType) = afterHead.cdr {
-                switch afterType.car {
-                case .fixnum(let rank): return rank == 1 ? yes : no
-                case let dims where dims.isList && !dims.isNil: return dims.listArray.count == 1 ? yes : no
-                default: break
-                }
+            // (simple-array fixnum (4)), (array t (*)), (simple-array bit 1) ...: of rank 1, so
+            // vectors and sequences, and the specialized vector types by element type.
+            if h1 == "ARRAY" || h1 == "SIMPLE-ARRAY", clSym(t2) != nil, let answer = rankOneArraySubtype(t1, simple: h1 == "SIMPLE-ARRAY", n2) {
+                return answer ? yes : no
             }
             if clSym(t2) != nil {
                 // t2 atomic: t1's head must be under it.
@@ -238,6 +234,31 @@ enum TypeFunctions {
             return unknown
         }
         return unknown
+    }
+
+    /// `(array et dims)` / `(simple-array et dims)` under the vector type named `target`: nil
+    /// when `target` is not a vector type (the general rules decide), else whether it is
+    /// (rank 1, simple where the target is, element type as the target's). An unknown rank
+    /// (`*` or no dimensions) is not a subtype, as in SBCL.
+    static func rankOneArraySubtype(_ t1: Value, simple: Bool, _ target: String) -> Bool? {
+        let elementTypes: [String: Set<String>?] = [
+            "VECTOR": nil, "SEQUENCE": nil, "SIMPLE-VECTOR": ["T"], "BIT-VECTOR": ["BIT"], "SIMPLE-BIT-VECTOR": ["BIT"],
+            "STRING": ["CHARACTER", "BASE-CHAR", "STANDARD-CHAR"], "SIMPLE-STRING": ["CHARACTER", "BASE-CHAR", "STANDARD-CHAR"],
+            "BASE-STRING": ["BASE-CHAR", "STANDARD-CHAR"], "SIMPLE-BASE-STRING": ["BASE-CHAR", "STANDARD-CHAR"]]
+        guard let allowed = elementTypes[target] else { return nil }
+        if target.hasPrefix("SIMPLE-") && !simple { return false }
+        let args = t1.cdr.listArray
+        let dims: Value = args.count > 1 ? args[1] : .symbol(Sym.cl("*"))
+        let rankOne: Bool
+        switch dims {
+        case .fixnum(let rank): rankOne = rank == 1
+        case let d where d.isList && !d.isNil: rankOne = d.listArray.count == 1
+        default: rankOne = false
+        }
+        guard rankOne else { return false }
+        guard let names = allowed else { return true }
+        guard let et = args.first?.asSymbol, !(args.first!.isNil) else { return false }
+        return names.contains(et.name) && et.package === World.shared.cl
     }
 
     /// Sequence / character / function coercion when no sequence library COERCE is installed.
