@@ -386,7 +386,9 @@ enum SocketBuiltins {
             d.drive(lc)
             switch announce {
             case .null: break
-            case .function, .symbol where !(announce.asSymbol === Symbol.T):
+            case .function:
+                _ = try rt.funcall(try rt.coerceToFunction(announce), .fixnum(Int(handle.fd)), .null)
+            case .symbol(let s) where s !== Symbol.T:  // a function name; T means print the line
                 _ = try rt.funcall(try rt.coerceToFunction(announce), .fixnum(Int(handle.fd)), .null)
             default:
                 let out: LispStream
