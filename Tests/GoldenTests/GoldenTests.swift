@@ -37,19 +37,21 @@ final class GoldenTests: XCTestCase {
         p.standardError = err
         p.standardInput = FileHandle.nullDevice
         do { try p.run() } catch { return Result(stdout: "", stderr: "cannot run \(commlisp.path): \(error)", status: -1, timedOut: false) }
-        var outData = Data(), errData = Data()
+        // Each pipe is drained on its own queue (a full pipe would block the child); the
+        // results come back in boxes, read only after group.wait().
+        let outData = DataBox(), errData = DataBox()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { outData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         group.enter()
-        DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async { errData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
         let deadline = Date().addingTimeInterval(timeout)
         while p.isRunning && Date() < deadline { usleep(2000) }
         var timedOut = false
         if p.isRunning { p.terminate(); timedOut = true }
         p.waitUntilExit()
         group.wait()
-        return Result(stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self),
+        return Result(stdout: String(decoding: outData.data, as: UTF8.self), stderr: String(decoding: errData.data, as: UTF8.self),
                       status: p.terminationStatus, timedOut: timedOut)
     }
 
@@ -123,4 +125,9 @@ final class GoldenTests: XCTestCase {
     func testCommonLisp() { runDirectory("cl") }
     func testCore() { runDirectory("core") }
     func testComm() { runDirectory("comm") }
+}
+
+/// A pipe's contents, filled by the queue that drains it and read after the group is waited on.
+final class DataBox: @unchecked Sendable {
+    var data = Data()
 }
