@@ -11,14 +11,6 @@ import LispCore
 /// builds a `KeyArgs` and re-checks every keyword through it; on the echo server that glue
 /// was about a tenth of the instructions per message.
 enum HotOperations {
-    /// The value stack slot of the keyword at `index` of the call's `KeySet` (nil: not given).
-    /// `positions` has the layout of `PreparsedKeywordCall` (byte j = 1 + the pair index).
-    @inline(__always)
-    static func keywordSlot(_ positions: UInt64, _ index: Int, positional: Int) -> Int? {
-        let p = Int((positions >> UInt64(index * 8)) & 0xFF)
-        return p == 0 ? nil : positional + 2 * (p - 1) + 1
-    }
-
     /// A fixnum bound in `0...limit` at `slot`, `default` when not given; nil for anything
     /// else (NIL, out of range, not a fixnum: the general path decides).
     @inline(__always)
@@ -51,10 +43,10 @@ enum HotOperations {
                   case .bytes(let buffer) = args.base[1],
                   case .function(let callback) = args.base[2] else { return nil }
             let count = buffer.count
-            guard let start = bound(args, keywordSlot(positions, 0, positional: 3), default: 0, limit: count),
-                  let end = bound(args, keywordSlot(positions, 1, positional: 3), default: count, limit: count),
+            guard let start = bound(args, preparsedKeywordSlot(positions, 0, from: 3), default: 0, limit: count),
+                  let end = bound(args, preparsedKeywordSlot(positions, 1, from: 3), default: count, limit: count),
                   start <= end,
-                  let errorFunction = optionalFunction(args, keywordSlot(positions, 3, positional: 3)) else { return nil }
+                  let errorFunction = optionalFunction(args, preparsedKeywordSlot(positions, 3, from: 3)) else { return nil }
             let st = unsafeDowncast(o, to: LispState.self)
             let c = st.callbacks.write.get(callback, d.stateBufferCallback)
             let ec = errorFunction.map { st.callbacks.writeError.get($0, d.stateBufferCallback) }
@@ -79,9 +71,9 @@ enum HotOperations {
             guard positions & timeoutMaxReadOrUserInfo1 == 0,
                   case .object(let o) = args.base[0], type(of: o) == LispState.self,
                   case .function(let callback) = args.base[1],
-                  let errorFunction = optionalFunction(args, keywordSlot(positions, 2, positional: 2)) else { return nil }
+                  let errorFunction = optionalFunction(args, preparsedKeywordSlot(positions, 2, from: 2)) else { return nil }
             var elements = CheckingElements.characters
-            if let i = keywordSlot(positions, 4, positional: 2) {
+            if let i = preparsedKeywordSlot(positions, 4, from: 2) {
                 switch args.base[i] {
                 case .symbol(let s) where s === baseChar || s === character: elements = .characters
                 case .cons(let c):
@@ -108,8 +100,8 @@ enum HotOperations {
         guard case .object(let o) = args.base[0], type(of: o) == LispState.self,
               case .bytes(let buffer) = args.base[1] else { return nil }
         let count = buffer.count
-        guard let start = bound(args, keywordSlot(positions, 0, positional: 2), default: 0, limit: count),
-              let end = bound(args, keywordSlot(positions, 1, positional: 2), default: count, limit: count),
+        guard let start = bound(args, preparsedKeywordSlot(positions, 0, from: 2), default: 0, limit: count),
+              let end = bound(args, preparsedKeywordSlot(positions, 1, from: 2), default: count, limit: count),
               start <= end else { return nil }
         do throws(CommUsageError) {
             return .fixnum(try unsafeDowncast(o, to: LispState.self).state.getBufferedData(into: buffer, start: start, end: end))

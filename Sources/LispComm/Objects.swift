@@ -87,7 +87,6 @@ public final class LispCollection: LispObject {
     }
 }
 
-/// COMM:ASYNC-IO-STATE.
 /// read-with-checking's `:element-type`: the kind of vector its callback is lent.
 enum CheckingElements {
     /// `base-char` (the default) or `character`: a base-string.
@@ -114,6 +113,7 @@ enum CheckingElements {
     }
 }
 
+/// COMM:ASYNC-IO-STATE.
 public final class LispState: LispObject {
     public let state: AsyncIOState
     let collection: LispCollection

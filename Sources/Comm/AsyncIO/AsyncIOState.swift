@@ -220,10 +220,7 @@ public final class AsyncIOState: SelectorHandler {
             callbackDepth -= 1
             if isClosed { dropDeliveries() }
             if n == 0 || isClosed {
-                if callbackDepth == 0, let keep = pendingPhysicalClose {
-                    pendingPhysicalClose = nil
-                    physicalClose(keepAlive: keep)
-                }
+                closeIfRequestedByCallback()
                 return
             }
         }
@@ -236,10 +233,7 @@ public final class AsyncIOState: SelectorHandler {
             run(deliveries.removeLast())
             callbackDepth -= 1
             if isClosed { dropDeliveries() }
-            if callbackDepth == 0, let keep = pendingPhysicalClose {
-                pendingPhysicalClose = nil
-                physicalClose(keepAlive: keep)
-            }
+            closeIfRequestedByCallback()
             return
         }
         var i = 0
@@ -262,6 +256,12 @@ public final class AsyncIOState: SelectorHandler {
                 collection.enqueue(self)
             }
         }
+        closeIfRequestedByCallback()
+    }
+
+    /// A close requested from inside a callback releases the descriptor once the outermost
+    /// callback of this state has returned.
+    func closeIfRequestedByCallback() {
         if callbackDepth == 0, let keep = pendingPhysicalClose {
             pendingPhysicalClose = nil
             physicalClose(keepAlive: keep)

@@ -201,10 +201,7 @@ extension AsyncIOState {
         callbackDepth -= 1
         collection.completesWritesInline = true
         if isClosed { dropDeliveries() }
-        if callbackDepth == 0, let keep = pendingPhysicalClose {
-            pendingPhysicalClose = nil
-            physicalClose(keepAlive: keep)
-        }
+        closeIfRequestedByCallback()
     }
 
     /// A stream write failed: the status becomes the error (sticky) and every pending write

@@ -216,6 +216,15 @@ public final class EventCollection: @unchecked Sendable {
     func enqueue(_ state: AsyncIOState) { ready.append(.state(Unmanaged.passRetained(state))) }
     func enqueue(work: @escaping () -> Void) { ready.append(.work(work)) }
 
+    /// An item that will not run: a state's close-callback (holding its user data) is
+    /// discarded and the queue's reference given back.
+    private func drop(_ item: ReadyItem) {
+        if case .state(let s) = item {
+            s._withUnsafeGuaranteedRef { $0.discardCloseCallback() }
+            s.release()
+        }
+    }
+
     /// Runs the items queued so far; items queued by these callbacks wait for the next pass,
     /// so a callback that re-arms an immediately completing operation cannot starve the loop.
     private func runReady() {
@@ -229,10 +238,7 @@ public final class EventCollection: @unchecked Sendable {
             if closeEpoch != epoch {
                 // close() ran inside this batch: the rest is dropped, and with it any
                 // close-callback still holding a state's user data.
-                if case .state(let s) = item {
-                    s._withUnsafeGuaranteedRef { $0.discardCloseCallback() }
-                    s.release()
-                }
+                drop(item)
                 continue
             }
             switch item {
@@ -294,12 +300,7 @@ public final class EventCollection: @unchecked Sendable {
         let aa = acceptors
         for a in aa { a.closeSilently() }
         timers.removeAll()
-        for item in ready {
-            if case .state(let s) = item {
-                s._withUnsafeGuaranteedRef { $0.discardCloseCallback() }
-                s.release()
-            }
-        }
+        for item in ready { drop(item) }
         ready.removeAll()
     }
 }

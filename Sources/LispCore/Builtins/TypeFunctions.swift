@@ -236,16 +236,18 @@ enum TypeFunctions {
         return unknown
     }
 
+    /// The vector types by name, with the element types each allows (nil: any).
+    static let vectorTypeElementTypes: [String: Set<String>?] = [
+        "VECTOR": nil, "SEQUENCE": nil, "SIMPLE-VECTOR": ["T"], "BIT-VECTOR": ["BIT"], "SIMPLE-BIT-VECTOR": ["BIT"],
+        "STRING": ["CHARACTER", "BASE-CHAR", "STANDARD-CHAR"], "SIMPLE-STRING": ["CHARACTER", "BASE-CHAR", "STANDARD-CHAR"],
+        "BASE-STRING": ["BASE-CHAR", "STANDARD-CHAR"], "SIMPLE-BASE-STRING": ["BASE-CHAR", "STANDARD-CHAR"]]
+
     /// `(array et dims)` / `(simple-array et dims)` under the vector type named `target`: nil
     /// when `target` is not a vector type (the general rules decide), else whether it is
     /// (rank 1, simple where the target is, element type as the target's). An unknown rank
     /// (`*` or no dimensions) is not a subtype, as in SBCL.
     static func rankOneArraySubtype(_ t1: Value, simple: Bool, _ target: String) -> Bool? {
-        let elementTypes: [String: Set<String>?] = [
-            "VECTOR": nil, "SEQUENCE": nil, "SIMPLE-VECTOR": ["T"], "BIT-VECTOR": ["BIT"], "SIMPLE-BIT-VECTOR": ["BIT"],
-            "STRING": ["CHARACTER", "BASE-CHAR", "STANDARD-CHAR"], "SIMPLE-STRING": ["CHARACTER", "BASE-CHAR", "STANDARD-CHAR"],
-            "BASE-STRING": ["BASE-CHAR", "STANDARD-CHAR"], "SIMPLE-BASE-STRING": ["BASE-CHAR", "STANDARD-CHAR"]]
-        guard let allowed = elementTypes[target] else { return nil }
+        guard let allowed = vectorTypeElementTypes[target] else { return nil }
         if target.hasPrefix("SIMPLE-") && !simple { return false }
         let args = t1.cdr.listArray
         let dims: Value = args.count > 1 ? args[1] : .symbol(Sym.cl("*"))
