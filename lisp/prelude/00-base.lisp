@@ -85,10 +85,8 @@
 
 (defmacro case (key &rest clauses) (sys::%case-expansion key clauses nil))
 (defmacro ecase (key &rest clauses) (sys::%case-expansion key clauses 'ecase))
-(defmacro ccase (key &rest clauses) (sys::%case-expansion key clauses 'ecase))
 (defmacro typecase (key &rest clauses) (sys::%typecase-expansion key clauses nil))
 (defmacro etypecase (key &rest clauses) (sys::%typecase-expansion key clauses 'etypecase))
-(defmacro ctypecase (key &rest clauses) (sys::%typecase-expansion key clauses 'etypecase))
 
 (defmacro prog (vars &body body)
   `(block nil (let ,vars (tagbody ,@body))))

@@ -84,6 +84,24 @@
                              (list tag `(return-from ,block (apply (lambda ,ll ,@body) ,args)))))
                          parsed tags))))))))
 
+;; WITH-SLOTS / WITH-ACCESSORS: each name is a symbol macro for the slot (SLOT-VALUE, which
+;; works on structures and conditions) or the accessor call, so SETF and SETQ of it write through.
+(defmacro with-slots (slot-entries instance-form &body body)
+  (let ((instance (gensym "INSTANCE")))
+    `(let ((,instance ,instance-form))
+       (symbol-macrolet ,(mapcar (lambda (entry)
+                                   (if (consp entry)
+                                       `(,(car entry) (slot-value ,instance ',(cadr entry)))
+                                       `(,entry (slot-value ,instance ',entry))))
+                                 slot-entries)
+         ,@body))))
+
+(defmacro with-accessors (slot-entries instance-form &body body)
+  (let ((instance (gensym "INSTANCE")))
+    `(let ((,instance ,instance-form))
+       (symbol-macrolet ,(mapcar (lambda (entry) `(,(car entry) (,(cadr entry) ,instance))) slot-entries)
+         ,@body))))
+
 (defmacro with-simple-restart ((name format-control &rest format-arguments) &body forms)
   `(restart-case (progn ,@forms)
      (,name ()
@@ -136,12 +154,80 @@
          (setf ,place (sys::%check-type-error ',place ,v ',type ,type-string)))
        nil)))
 
+;; ASSERT, CCASE and CTYPECASE are the correctable forms: ASSERT offers a CONTINUE restart that
+;; retries the test (first offering, on *query-io*, to replace the value of each place, as SBCL
+;; does), the other two a
+;; STORE-VALUE restart whose value is stored into the key place before the dispatch is retried.
+(defun sys::%read-new-value (&optional place)
+  (if place
+      (format *query-io* "~&Type a form to be evaluated for ~S: " place)
+      (format *query-io* "~&Type a form to be evaluated: "))
+  (finish-output *query-io*)
+  (list (eval (read *query-io*))))
+
+;; Asks on *query-io* whether to replace the value of PLACE (end of input: no).
+(defun sys::%assert-new-value (place value)
+  (format *query-io* "~&The old value of ~S is ~S.~%Do you want to supply a new value?  (y or n) "
+          place value)
+  (finish-output *query-io*)
+  (let ((answer (string-trim " " (read-line *query-io* nil ""))))
+    (if (or (string-equal answer "y") (string-equal answer "yes"))
+        (car (sys::%read-new-value place))
+        value)))
+
 (defmacro assert (test &optional places datum &rest args)
-  (declare (ignore places))
-  `(unless ,test
-     ,(if datum
-          `(error ,datum ,@args)
-          `(error 'simple-error :format-control "The assertion ~S failed." :format-arguments (list ',test)))))
+  (let ((top (gensym "ASSERT")))
+    `(tagbody
+        ,top
+        (unless ,test
+          (restart-case
+              ,(if datum
+                   `(error ,datum ,@args)
+                   `(error 'simple-error :format-control "The assertion ~S failed."
+                                         :format-arguments (list ',test)))
+            (continue ()
+              :report (lambda (stream)
+                        ,(if places
+                             `(format stream "Retry assertion with new value~P for ~{~S~^, ~}."
+                                      ,(length places) ',places)
+                             `(format stream "Retry assertion.")))
+              ,@(mapcar (lambda (p) `(setf ,p (sys::%assert-new-value ',p ,p))) places)))
+          (go ,top)))))
+
+(defmacro ccase (keyplace &rest clauses)
+  (let ((top (gensym "CCASE")) (done (gensym "CCASE")) (key (gensym "KEY")) (v (gensym "V"))
+        (keys (mapcan (lambda (c) (if (listp (car c)) (copy-list (car c)) (list (car c)))) clauses)))
+    `(block ,done
+       (tagbody
+          ,top
+          (let ((,key ,keyplace))
+            (return-from ,done
+              (case ,key
+                ,@clauses
+                (otherwise
+                 (restart-case (sys::%case-failure ,key ',keys 'ccase)
+                   (store-value (,v)
+                     :report (lambda (stream) (format stream "Supply a new value for ~S." ',keyplace))
+                     :interactive sys::%read-new-value
+                     (setf ,keyplace ,v)
+                     (go ,top)))))))))))
+
+(defmacro ctypecase (keyplace &rest clauses)
+  (let ((top (gensym "CTYPECASE")) (done (gensym "CTYPECASE")) (key (gensym "KEY")) (v (gensym "V")))
+    `(block ,done
+       (tagbody
+          ,top
+          (let ((,key ,keyplace))
+            (return-from ,done
+              (typecase ,key
+                ,@clauses
+                (otherwise
+                 (restart-case (sys::%typecase-failure ,key '(or ,@(mapcar #'car clauses)))
+                   (store-value (,v)
+                     :report (lambda (stream) (format stream "Supply a new value for ~S." ',keyplace))
+                     :interactive sys::%read-new-value
+                     (setf ,keyplace ,v)
+                     (go ,top)))))))))))
 
 (defmacro with-condition-restarts (condition-form restarts-form &body body)
   `(progn ,condition-form ,restarts-form (locally ,@body)))

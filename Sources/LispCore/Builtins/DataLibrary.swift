@@ -6,5 +6,6 @@ enum DataLibrary {
         LoopLibrary.register(rt)
         TypeFunctions.register(rt)
         StructureLibrary.register(rt)
+        SlotAccess.register(rt)
     }
 }

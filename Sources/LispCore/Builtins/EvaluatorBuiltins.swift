@@ -77,9 +77,11 @@ enum EvaluatorBuiltins {
         let setFdef: NativeN = { rt, args throws(Unwind) in
             let f = try rt.coerceToFunction(args[0])
             if case .cons(let c) = args[1], c.car.asSymbol === Sym.setf, let s = c.cdr.car.asSymbol {
+                try rt.checkPackageLock(s, "setting the fdefinition of (SETF \(s.name))")
                 s.setfFunction = f
             } else {
                 let s = try rt.symbol(args[1])
+                try rt.checkPackageLock(s, "setting the fdefinition of \(s.name)")
                 s.function = f
                 LispFunction.purgeRetired(rt)
                 s.macro = nil
@@ -97,10 +99,12 @@ enum EvaluatorBuiltins {
         }
         rt.def1("FMAKUNBOUND") { rt, name throws(Unwind) in
             if case .cons(let c) = name, c.car.asSymbol === Sym.setf, let s = c.cdr.car.asSymbol {
+                try rt.checkPackageLock(s, "removing the fdefinition of (SETF \(s.name))")
                 s.setfFunction = nil
                 return name
             }
             let s = try rt.symbol(name)
+            try rt.checkPackageLock(s, "removing the fdefinition of \(s.name)")
             s.function = nil
             LispFunction.purgeRetired(rt)
             s.macro = nil
@@ -113,11 +117,13 @@ enum EvaluatorBuiltins {
         rt.defN("%DEFUN", 2, 3, in: sys) { rt, args throws(Unwind) in
             let f = try rt.coerceToFunction(args[1])
             if case .cons(let c) = args[0], c.car.asSymbol === Sym.setf, let s = c.cdr.car.asSymbol {
+                try rt.checkPackageLock(s, "defining (SETF \(s.name)) as a function")
                 f.name = args[0]
                 s.setfFunction = f
                 return args[0]
             }
             let s = try rt.symbol(args[0])
+            try rt.checkPackageLock(s, "defining \(s.name) as a function")
             if rt.compiler.isSpecialOperator(s) {
                 try rt.signalError(rt.programError("cannot define \(s.name): it is a special operator"))
             }
@@ -130,6 +136,7 @@ enum EvaluatorBuiltins {
         }
         rt.defN("%DEFMACRO", 2, 3, in: sys) { rt, args throws(Unwind) in
             let s = try rt.symbol(args[0])
+            try rt.checkPackageLock(s, "defining \(s.name) as a macro")
             let f = try rt.coerceToFunction(args[1])
             f.name = args[0]
             s.macro = f
@@ -142,6 +149,7 @@ enum EvaluatorBuiltins {
             // (%defvar name [value-thunk] [always-set] [doc])
             let s = try rt.symbol(args[0])
             if s.isConstant { try rt.signalError(rt.programError("\(s.name) is a constant")) }
+            if !s.isSpecial { try rt.checkPackageLock(s, "globally declaring \(s.name) special") }
             s.isSpecial = true
             if args.count > 1, !args[1].isNil, s.value == nil || args.get(2).isTrue {
                 s.value = try rt.funcall(try rt.coerceToFunction(args[1]))
@@ -151,6 +159,7 @@ enum EvaluatorBuiltins {
         }
         rt.defN("%DEFCONSTANT", 2, 3, in: sys) { rt, args throws(Unwind) in
             let s = try rt.symbol(args[0])
+            if !s.isConstant { try rt.checkPackageLock(s, "defining \(s.name) as a constant") }
             if s.isConstant, let old = s.value, !eql(old, args[1]), !equal(old, args[1]) {
                 try rt.signalError(rt.simpleError("constant \(s.name) redefined with a different value"))
             }
@@ -289,7 +298,8 @@ enum QuitBuiltins {
                 throw .quit(status)
             }
         }
-        // QUIT is visible from CL-USER as LispWorks users expect.
+        // QUIT is visible from CL-USER as LispWorks users expect, EXIT as SBCL users expect.
         rt.world.clUser.importSymbol(rt.world.system.internExternal("QUIT"))
+        rt.world.clUser.importSymbol(rt.world.system.internExternal("EXIT"))
     }
 }

@@ -107,7 +107,11 @@ public final class StructureObject: LispObject {
         for (i, n) in type.slotNames.enumerated() {
             if let len = p.length, i >= len { p.out += " ..."; break }
             p.out += " "
+            // The slot keyword keeps its colon under PRINC too (SBCL: `#S(POINT :X 1)`).
+            let escape = p.escape
+            p.escape = true
             try p.print(.symbol(rt.world.keyword(n.name)))
+            p.escape = escape
             p.out += " "
             try p.print(slots[i])
         }
@@ -345,6 +349,12 @@ enum StructureLibrary {
         rt.defMacro("DEFSTRUCT") { rt, form, _ throws(Unwind) in try expand(rt, form) }
         rt.defN("%DEFSTRUCT", 4, 4, in: sys) { rt, args throws(Unwind) in
             let t = try typeArg(rt, args[0])
+            // Package locks first, so a refused definition changes nothing.
+            try rt.checkPackageLock(t.name, "defining \(t.name.name) as a structure")
+            for name in try rt.listItems(args[1]) + [args[2], args[3]] where !name.isNil {
+                let s = try rt.symbol(name)
+                try rt.checkPackageLock(s, "defining \(s.name) as a function")
+            }
             StructureType.registry[t.name] = t
             t.checked = t.checkedSlots
             for (i, acc) in try rt.listItems(args[1]).enumerated() {

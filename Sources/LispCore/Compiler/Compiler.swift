@@ -107,7 +107,7 @@ public final class Compiler {
     /// Compile a form whose value is discarded. `(setq local value)` then stores without
     /// copying the value out again.
     func compileForEffect(_ original: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> Code {
-        let (form, _) = try macroexpand(original, env)
+        let form = try expandDeferringErrors(original, env)
         if case .cons(let c) = form, case .symbol(let op) = c.car, op.package === rt.world.cl,
            env.lookupFunction(op) == nil {
             // `(if test a b)` and `(progn ...)` for effect: their parts are for effect too.
@@ -225,20 +225,18 @@ public final class Compiler {
     func compileCons(_ form: Value, _ c: Cons, _ env: LexEnv, _ fs: FunctionScope, mv: Bool) throws(Unwind) -> Code {
         if case .symbol(let op) = c.car {
             if let sf = specialForms[ObjectIdentifier(op)] {
-                return try sf.compile(self, form, env, fs, mv)
+                return try deferringErrors(form) { () throws(Unwind) -> Code in try sf.compile(self, form, env, fs, mv) }
             }
             switch env.lookupFunction(op) {
             case .function(_, let b)?:
                 let fnCode = readSlot(fs.reference(to: b))
                 let args = try compileArgs(c.cdr, env, fs)
                 return funcallCode(fnCode, args, name: op)
-            case .macro(_, let expander)?:
-                let expansion = try rt.funcall(expander, form, .object(EnvironmentObject(env)))
-                return try compile(expansion, env, fs, mv: mv)
+            case .macro?:
+                return try compile(try expandDeferringErrors(form, env), env, fs, mv: mv)
             default:
-                if let m = op.macro {
-                    let expansion = try rt.funcall(m, form, .object(EnvironmentObject(env)))
-                    return try compile(expansion, env, fs, mv: mv)
+                if op.macro != nil {
+                    return try compile(try expandDeferringErrors(form, env), env, fs, mv: mv)
                 }
                 if let inl = inliners[ObjectIdentifier(op)], op.package === rt.world.cl || op.package === rt.world.system {
                     let operands = try compileOperands(c.cdr, env, fs)

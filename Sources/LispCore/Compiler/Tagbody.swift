@@ -49,7 +49,7 @@ extension Compiler {
         enum Stmt { case code(Value), jump(Int), branch(Value, Int?, Int?) }
         var stmts: [Stmt] = []
         for (i, f) in forms.enumerated() {
-            let (expanded, _) = try macroexpand(f, inner)
+            let expanded = try expandDeferringErrors(f, inner)
             if let target = localGo(expanded, info) {
                 stmts.append(.jump(target))
                 startsBlock[i + 1] = true

@@ -89,10 +89,8 @@ enum PreludeSources {
 
 (defmacro case (key &rest clauses) (sys::%case-expansion key clauses nil))
 (defmacro ecase (key &rest clauses) (sys::%case-expansion key clauses 'ecase))
-(defmacro ccase (key &rest clauses) (sys::%case-expansion key clauses 'ecase))
 (defmacro typecase (key &rest clauses) (sys::%typecase-expansion key clauses nil))
 (defmacro etypecase (key &rest clauses) (sys::%typecase-expansion key clauses 'etypecase))
-(defmacro ctypecase (key &rest clauses) (sys::%typecase-expansion key clauses 'etypecase))
 
 (defmacro prog (vars &body body)
   `(block nil (let ,vars (tagbody ,@body))))
@@ -327,6 +325,24 @@ enum PreludeSources {
                              (list tag `(return-from ,block (apply (lambda ,ll ,@body) ,args)))))
                          parsed tags))))))))
 
+;; WITH-SLOTS / WITH-ACCESSORS: each name is a symbol macro for the slot (SLOT-VALUE, which
+;; works on structures and conditions) or the accessor call, so SETF and SETQ of it write through.
+(defmacro with-slots (slot-entries instance-form &body body)
+  (let ((instance (gensym "INSTANCE")))
+    `(let ((,instance ,instance-form))
+       (symbol-macrolet ,(mapcar (lambda (entry)
+                                   (if (consp entry)
+                                       `(,(car entry) (slot-value ,instance ',(cadr entry)))
+                                       `(,entry (slot-value ,instance ',entry))))
+                                 slot-entries)
+         ,@body))))
+
+(defmacro with-accessors (slot-entries instance-form &body body)
+  (let ((instance (gensym "INSTANCE")))
+    `(let ((,instance ,instance-form))
+       (symbol-macrolet ,(mapcar (lambda (entry) `(,(car entry) (,(cadr entry) ,instance))) slot-entries)
+         ,@body))))
+
 (defmacro with-simple-restart ((name format-control &rest format-arguments) &body forms)
   `(restart-case (progn ,@forms)
      (,name ()
@@ -379,12 +395,80 @@ enum PreludeSources {
          (setf ,place (sys::%check-type-error ',place ,v ',type ,type-string)))
        nil)))
 
+;; ASSERT, CCASE and CTYPECASE are the correctable forms: ASSERT offers a CONTINUE restart that
+;; retries the test (first offering, on *query-io*, to replace the value of each place, as SBCL
+;; does), the other two a
+;; STORE-VALUE restart whose value is stored into the key place before the dispatch is retried.
+(defun sys::%read-new-value (&optional place)
+  (if place
+      (format *query-io* "~&Type a form to be evaluated for ~S: " place)
+      (format *query-io* "~&Type a form to be evaluated: "))
+  (finish-output *query-io*)
+  (list (eval (read *query-io*))))
+
+;; Asks on *query-io* whether to replace the value of PLACE (end of input: no).
+(defun sys::%assert-new-value (place value)
+  (format *query-io* "~&The old value of ~S is ~S.~%Do you want to supply a new value?  (y or n) "
+          place value)
+  (finish-output *query-io*)
+  (let ((answer (string-trim " " (read-line *query-io* nil ""))))
+    (if (or (string-equal answer "y") (string-equal answer "yes"))
+        (car (sys::%read-new-value place))
+        value)))
+
 (defmacro assert (test &optional places datum &rest args)
-  (declare (ignore places))
-  `(unless ,test
-     ,(if datum
-          `(error ,datum ,@args)
-          `(error 'simple-error :format-control "The assertion ~S failed." :format-arguments (list ',test)))))
+  (let ((top (gensym "ASSERT")))
+    `(tagbody
+        ,top
+        (unless ,test
+          (restart-case
+              ,(if datum
+                   `(error ,datum ,@args)
+                   `(error 'simple-error :format-control "The assertion ~S failed."
+                                         :format-arguments (list ',test)))
+            (continue ()
+              :report (lambda (stream)
+                        ,(if places
+                             `(format stream "Retry assertion with new value~P for ~{~S~^, ~}."
+                                      ,(length places) ',places)
+                             `(format stream "Retry assertion.")))
+              ,@(mapcar (lambda (p) `(setf ,p (sys::%assert-new-value ',p ,p))) places)))
+          (go ,top)))))
+
+(defmacro ccase (keyplace &rest clauses)
+  (let ((top (gensym "CCASE")) (done (gensym "CCASE")) (key (gensym "KEY")) (v (gensym "V"))
+        (keys (mapcan (lambda (c) (if (listp (car c)) (copy-list (car c)) (list (car c)))) clauses)))
+    `(block ,done
+       (tagbody
+          ,top
+          (let ((,key ,keyplace))
+            (return-from ,done
+              (case ,key
+                ,@clauses
+                (otherwise
+                 (restart-case (sys::%case-failure ,key ',keys 'ccase)
+                   (store-value (,v)
+                     :report (lambda (stream) (format stream "Supply a new value for ~S." ',keyplace))
+                     :interactive sys::%read-new-value
+                     (setf ,keyplace ,v)
+                     (go ,top)))))))))))
+
+(defmacro ctypecase (keyplace &rest clauses)
+  (let ((top (gensym "CTYPECASE")) (done (gensym "CTYPECASE")) (key (gensym "KEY")) (v (gensym "V")))
+    `(block ,done
+       (tagbody
+          ,top
+          (let ((,key ,keyplace))
+            (return-from ,done
+              (typecase ,key
+                ,@clauses
+                (otherwise
+                 (restart-case (sys::%typecase-failure ,key '(or ,@(mapcar #'car clauses)))
+                   (store-value (,v)
+                     :report (lambda (stream) (format stream "Supply a new value for ~S." ',keyplace))
+                     :interactive sys::%read-new-value
+                     (setf ,keyplace ,v)
+                     (go ,top)))))))))))
 
 (defmacro with-condition-restarts (condition-form restarts-form &body body)
   `(progn ,condition-form ,restarts-form (locally ,@body)))
@@ -486,6 +570,88 @@ enum PreludeSources {
     `(let ((,iter (sys::%hash-table-iterator ,hash-table)))
        (macrolet ((,name () '(funcall ,iter)))
          ,@body))))
+"""#),
+        ("50-trace.lisp", #"""
+;;;; 50-trace.lisp — TRACE and UNTRACE (CLHS 25.1): a traced function's cell holds a wrapper that
+;;;; reports each call and its values on *trace-output*, in SBCL's layout:
+;;;;   0: (FACT 2)           the call, indented two columns more per nesting level
+;;;;     1: (FACT 1)
+;;;;     1: FACT returned 1
+;;;;   0: FACT returned 2
+;;;; Calls read a global function's cell at every call, so every later call (recursive ones
+;;;; included) goes through the wrapper. Functions of COMMON-LISP are open-coded and are not
+;;;; traced. Redefining a traced function replaces the wrapper: the new definition is not
+;;;; traced, and UNTRACE then leaves it alone.
+(in-package "SYSTEM")
+
+(defvar *traced-functions* nil
+  "(name original wrapper) for each traced function, most recently traced first.")
+(defvar *trace-depth* 0)
+
+(defun %traced-entry (name)
+  (assoc name *traced-functions* :test #'equal))
+
+(defun %trace-wrapper (name original)
+  (lambda (&rest args)
+    (let* ((depth *trace-depth*)
+           (out *trace-output*)
+           (indent (make-string (* 2 (1+ depth)) :initial-element #\Space)))
+      (format out "~A~D: ~S~%" indent depth (cons name args))
+      (let ((values (let ((*trace-depth* (1+ depth)))
+                      (multiple-value-list (apply original args)))))
+        (format out "~A~D: ~S returned~{ ~S~}~%" indent depth name values)
+        (values-list values)))))
+
+(defun %untrace-1 (name)
+  (let ((entry (%traced-entry name)))
+    (when entry
+      (setq *traced-functions* (remove entry *traced-functions*))
+      ;; Only a cell still holding the wrapper is restored (a redefinition stays).
+      (when (and (fboundp name) (eq (fdefinition name) (third entry)))
+        (setf (fdefinition name) (second entry)))
+      t)))
+
+(defun %trace-1 (name)
+  (let ((symbol (if (consp name) (second name) name)))
+    (cond ((not (or (symbolp name)
+                    (and (consp name) (eq (first name) 'setf) (symbolp symbol) (null (cddr name)))))
+           (error "~S is not a function name." name))
+          ((eq (symbol-package symbol) (find-package "COMMON-LISP"))
+           (warn "~S is a standard function; its calls are open-coded and are not traced." name)
+           nil)
+          ((and (symbolp name) (macro-function name))
+           (warn "~S is a macro, not tracing it." name)
+           nil)
+          ((not (fboundp name))
+           (warn "~S is undefined, not tracing it." name)
+           nil)
+          (t
+           (%untrace-1 name)  ; tracing again starts over from the current definition
+           (let* ((original (fdefinition name))
+                  (wrapper (%trace-wrapper name original)))
+             (push (list name original wrapper) *traced-functions*)
+             (setf (fdefinition name) wrapper)
+             name)))))
+
+(defun %trace (names)
+  (if (null names)
+      (reverse (mapcar #'first *traced-functions*))
+      (let ((done nil))
+        (dolist (name names (nreverse done))
+          (when (%trace-1 name) (push name done))))))
+
+(defun %untrace (names)
+  (if (null names)
+      (progn (dolist (entry *traced-functions*) (%untrace-1 (first entry))) t)
+      (let ((any nil))
+        (dolist (name names any)
+          (when (%untrace-1 name) (setq any t))))))
+
+(defmacro trace (&rest names)
+  `(%trace ',names))
+
+(defmacro untrace (&rest names)
+  `(%untrace ',names))
 """#),
     ]
 }

@@ -13,6 +13,7 @@ enum Bootstrap {
         defineVariables(rt)
         for register in BuiltinModules.all { register(rt) }
         Prelude.load(rt)
+        Runtime.lockStandardPackages(rt.world)
     }
 
     static func defineVariables(_ rt: Runtime) {
@@ -103,7 +104,7 @@ enum Bootstrap {
         rt.stdinStream = stdin
         rt.defVar(Sym.standardOutput, .object(stdout))
         rt.defVar(Sym.errorOutput, .object(stderr))
-        rt.defVar(Sym.traceOutput, .object(stderr))
+        rt.defVar(Sym.traceOutput, .object(stdout))  // as in SBCL (and LispWorks: the terminal)
         rt.defVar(Sym.standardInput, .object(stdin))
         let terminal = TwoWayStream(input: stdin, output: stdout)
         rt.defVar(Sym.terminalIO, .object(terminal))
@@ -131,6 +132,7 @@ enum BuiltinModules {
         SequenceLibrary.register,
         OutputLibrary.register,
         DataLibrary.register,
+        Runtime.registerDeferredCompileErrors,
     ]
 }
 

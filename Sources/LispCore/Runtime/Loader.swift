@@ -57,7 +57,9 @@ extension Runtime {
         let savedPackage = Sym.package.value
         let savedPath = Sym.loadPathname.value, savedTrue = Sym.loadTruename.value
         Sym.loadPathname.value = fileName.map { Value($0) } ?? .null
-        Sym.loadTruename.value = Sym.loadPathname.value
+        // The truename is absolute with links resolved (SBCL too), so a script can find files
+        // next to itself whatever the current directory.
+        Sym.loadTruename.value = fileName.map { Value(FilesLibrary.truename($0) ?? $0) } ?? .null
         defer {
             Sym.package.value = savedPackage
             Sym.loadPathname.value = savedPath

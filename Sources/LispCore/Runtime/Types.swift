@@ -209,7 +209,13 @@ extension Runtime {
             return true
         case "FUNCTION": if case .function = v { return true }; return false
         case "VALUES": return try typep(v, args.first ?? .t)
-        case "COMPLEX": return false
+        case "COMPLEX":
+            // (complex part-type): both parts of that type, as SBCL decides it (#c(1 2) is a
+            // (complex integer), #c(1/2 2) not a (complex (integer 0 5))).
+            guard case .object(let o) = v, let c = o as? LispComplex else { return false }
+            guard let part = args.first, part.asSymbol?.name != "*" else { return true }
+            if !(try typep(Numeric.value(c.real), part)) { return false }
+            return try typep(Numeric.value(c.imag), part)
         default:
             if let exp = TypeRegistry.shared.deftypes[head] {
                 return try typep(v, try funcall(exp, listFrom(args)))
@@ -335,8 +341,9 @@ extension Runtime {
         case .cons: return s("CONS")
         case .string(let x):
             let simple = x.fillPointer == nil && !x.adjustable
+            // The size is the array's total size, not its fill pointer (SBCL: (VECTOR T 5)).
             return list(s(simple ? "SIMPLE-ARRAY" : "VECTOR"), s(x.isBase ? "BASE-CHAR" : "CHARACTER"),
-                        simple ? list(.fixnum(x.count)) : .fixnum(x.count))
+                        simple ? list(.fixnum(x.count)) : .fixnum(x.totalCount))
         case .vector(let x):
             if x.isSimple { return list(s("SIMPLE-VECTOR"), .fixnum(x.count)) }
             // A specialized element type without fill pointer or adjustability: SIMPLE-ARRAY, as SBCL.
@@ -344,11 +351,11 @@ extension Runtime {
                 if x.elementType.asSymbol?.name == "BIT" { return list(s("SIMPLE-BIT-VECTOR"), .fixnum(x.count)) }
                 return list(s("SIMPLE-ARRAY"), x.elementType, list(.fixnum(x.count)))
             }
-            return list(s("VECTOR"), x.elementType, .fixnum(x.count))
+            return list(s("VECTOR"), x.elementType, .fixnum(x.items.count))
         case .bytes(let b):
             let simple = b.fillPointer == nil && !b.adjustable
             return list(s(simple ? "SIMPLE-ARRAY" : "VECTOR"), list(s("UNSIGNED-BYTE"), .fixnum(8)),
-                        simple ? list(.fixnum(b.count)) : .fixnum(b.count))
+                        simple ? list(.fixnum(b.count)) : .fixnum(b.bytes.count))
         case .function: return s("FUNCTION")
         case .object(let o):
             if let a = o as? LispArray {

@@ -1,0 +1,74 @@
+/// Errors found while compiling a form (a macro called with the wrong arguments, a failing
+/// expander, `return` outside any block, `go` to no tag) are put off until the form runs, as SBCL
+/// does: the compiler signals a warning naming the form and the error, and compiles the form into
+/// code that signals the original error. So a mistake in one branch of a `defun` no longer stops
+/// the whole function from being defined (or a script from loading), the branches that do not
+/// reach it run normally, and a `handler-case` written around the form handles it like any other
+/// run-time error.
+///
+/// The error is intercepted by a handler the compiler establishes around each compound form it
+/// compiles (the innermost form that failed is the one replaced); handlers established by the
+/// expander itself are more recent and see its errors first.
+extension Compiler {
+    /// Throws the condition to the nearest `deferringErrors` (the catch tag is private).
+    private static let compileErrorTag = Value.symbol(Symbol(name: "COMPILE-ERROR"))
+    private static let errorToCompiler = Handler(
+        type: .symbol(Symbol.cl("ERROR")),
+        function: LispFunction(name: .symbol(Symbol(name: "COMPILER-ERROR-HANDLER")), kind: .native1 { _, c throws(Unwind) in
+            throw .toCatch(Compiler.compileErrorTag, c)
+        }))
+
+    /// `body`'s code, or, when `body` signals an error, code that signals it at run time.
+    func deferringErrors(_ form: Value, _ body: () throws(Unwind) -> Code) throws(Unwind) -> Code {
+        let r = try interceptingErrors(body: body)
+        if let code = r.value { return code }
+        let condition = r.failure!
+        try warnDeferred(form, condition)
+        return { (rt: Runtime, _: Frame) throws(Unwind) -> Value in try rt.signalError(condition) }
+    }
+
+    /// `form` macroexpanded, or, when the expansion signals an error, a form that signals it at
+    /// run time.
+    func expandDeferringErrors(_ form: Value, _ env: LexEnv) throws(Unwind) -> Value {
+        let r = try interceptingErrors(body: { () throws(Unwind) -> Value in try macroexpand(form, env).0 })
+        if let v = r.value { return v }
+        let condition = r.failure!
+        try warnDeferred(form, condition)
+        return list(.symbol(World.shared.system.internExternal("%SIGNAL-DEFERRED-ERROR")),
+                    list(.symbol(Sym.quote), .object(condition)))
+    }
+
+    private func interceptingErrors<T>(body: () throws(Unwind) -> T) throws(Unwind) -> (value: T?, failure: LispCondition?) {
+        rt.handlerClusters.append([Compiler.errorToCompiler])
+        let depth = rt.handlerClusters.count
+        do {
+            let v = try body()
+            rt.handlerClusters.removeSubrange((depth - 1)...)
+            return (v, nil)
+        } catch {
+            rt.handlerClusters.removeSubrange((depth - 1)...)
+            if case .toCatch(let tag, let c) = error, case .symbol(let t) = tag, case .symbol(let mine) = Compiler.compileErrorTag,
+               t === mine, case .object(let o) = c, let condition = o as? LispCondition {
+                return (nil, condition)
+            }
+            throw error
+        }
+    }
+
+    private func warnDeferred(_ form: Value, _ condition: LispCondition) throws(Unwind) {
+        guard let warn = Symbol.cl("WARN").function else { return }
+        let text = try rt.conditionReport(condition)
+        _ = try rt.apply(warn, [Value("Compiling ~S: ~A~%  The form signals this error when it runs."),
+                                form, Value(text)])
+    }
+}
+
+extension Runtime {
+    /// `(sys::%signal-deferred-error condition)`: what a form whose macroexpansion failed runs.
+    static func registerDeferredCompileErrors(_ rt: Runtime) {
+        rt.def1("%SIGNAL-DEFERRED-ERROR", in: rt.world.system) { rt, c throws(Unwind) in
+            guard case .object(let o) = c, let condition = o as? LispCondition else { try rt.typeError(c, "CONDITION") }
+            try rt.signalError(condition)
+        }
+    }
+}

@@ -1,0 +1,20 @@
+;;;; Errors found while compiling a form (a macro called with the wrong arguments, RETURN outside
+;;;; any block, GO to no tag) are signalled when the form runs, as in SBCL: the rest of the
+;;;; function is defined and runs, and HANDLER-CASE around the form handles the error.
+(defmacro needs-two (a b) `(list ,a ,b))
+(defun k (x) (if x (needs-two 1) 'fine))
+(print (k nil))
+(print (handler-case (k t) (error () 'runtime-error)))
+(defun g (x) (if x (return 5) 1))
+(print (g nil))
+(print (handler-case (g t) (error () 'no-block)))
+(defun e2 (x) (progn (when x (needs-two 1)) 'after))
+(print (e2 nil))
+(print (handler-case (needs-two 1) (error () 'caught-at-top)))
+(defun t3 (x) (tagbody (when x (go nowhere)) end) 'done)
+(print (t3 nil))
+(print (handler-case (funcall (compile nil '(lambda () (needs-two 1 2 3)))) (program-error () 'program-error)))
+(defmacro bad-expander (x) (error "expander refuses ~a" x))
+(defun uses-bad (flag) (if flag (bad-expander 7) 'untouched))
+(print (uses-bad nil))
+(print (handler-case (uses-bad t) (error () (quote expander-error))))
