@@ -119,11 +119,17 @@ extension Runtime {
         default: try typeError(v, "LIST")
         }
     }
+    /// The package `name` names from the current package: one of its local nicknames, or a
+    /// global name or nickname.
+    public func findPackageHere(_ name: String) -> LispPackage? {
+        currentPackage.localNicknames[name] ?? world.findPackage(name)
+    }
+
     /// The package designated by `v` (package object, or string designator naming one).
     public func package(_ v: Value) throws(Unwind) -> LispPackage {
         if case .object(let o) = v, let p = o as? LispPackage { return p }
         let name = try stringDesignator(v)
-        if let p = world.findPackage(name) { return p }
+        if let p = findPackageHere(name) { return p }
         try signalError(makeCondition(StandardConditions.simplePackageError,
                                       message: "The package \(name) does not exist.", slots: ["PACKAGE": v]))
     }

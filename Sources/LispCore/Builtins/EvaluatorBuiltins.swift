@@ -206,8 +206,16 @@ enum EvaluatorBuiltins {
             return .null
         }
         rt.defN("LOAD", 1, -1) { rt, args throws(Unwind) in
-            let path = try rt.stringDesignator(args[0].pathnameString)
             let kw = try rt.keywordArgs(args, from: 1, allowed: ["VERBOSE", "PRINT", "IF-DOES-NOT-EXIST", "EXTERNAL-FORMAT"], fname: "LOAD")
+            // A character input stream: its forms, read to its end (*load-pathname* NIL).
+            if case .object(let o) = args[0], let stream = o as? LispStream {
+                guard stream.isInput else { try rt.typeError(args[0], "(OR STREAM PATHNAME STRING)") }
+                var text = String.UnicodeScalarView()
+                while let c = try stream.readChar() { text.append(c) }
+                try rt.loadSource(String(text), fileName: nil)
+                return .t
+            }
+            let path = try rt.stringDesignator(args[0].pathnameString)
             guard let text = readWholeFile(path) else {
                 if let ide = kw["IF-DOES-NOT-EXIST"], ide.isNil { return .null }
                 try rt.signalError(rt.makeCondition(StandardConditions.simpleFileError,

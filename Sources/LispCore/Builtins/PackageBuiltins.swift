@@ -20,8 +20,29 @@ enum PackageBuiltins {
         }
         rt.def1("FIND-PACKAGE") { rt, x throws(Unwind) in
             if case .object(let o) = x, o is LispPackage { return x }
-            guard let p = rt.world.findPackage(try rt.stringDesignator(x)) else { return .null }
+            guard let p = rt.findPackageHere(try rt.stringDesignator(x)) else { return .null }
             return .object(p)
+        }
+        // SBCL's package-local-nickname functions (sb-ext there), in SYSTEM.
+        rt.defN("PACKAGE-LOCAL-NICKNAMES", 1, 1, in: sys) { rt, args throws(Unwind) in
+            let p = try rt.package(args[0])
+            return listFrom(p.localNicknames.sorted { $0.key < $1.key }.map { .cons(Value($0.key), .object($0.value)) })
+        }
+        rt.defN("ADD-PACKAGE-LOCAL-NICKNAME", 2, 3, in: sys) { rt, args throws(Unwind) in
+            let nick = try rt.stringDesignator(args[0])
+            let target = try rt.package(args[1])
+            let p = args.count > 2 ? try rt.package(args[2]) : rt.currentPackage
+            if let old = p.localNicknames[nick], old !== target {
+                try rt.signalError(rt.makeCondition(StandardConditions.simplePackageError,
+                    message: "\(nick) is already a local nickname for \(old.name) in \(p.name).", slots: ["PACKAGE": .object(p)]))
+            }
+            p.localNicknames[nick] = target
+            return .object(p)
+        }
+        rt.defN("REMOVE-PACKAGE-LOCAL-NICKNAME", 1, 2, in: sys) { rt, args throws(Unwind) in
+            let nick = try rt.stringDesignator(args[0])
+            let p = args.count > 1 ? try rt.package(args[1]) : rt.currentPackage
+            return .bool(p.localNicknames.removeValue(forKey: nick) != nil)
         }
         rt.defN("MAKE-PACKAGE", 1, -1) { rt, args throws(Unwind) in
             let name = try rt.stringDesignator(args[0])
@@ -170,7 +191,8 @@ enum PackageBuiltins {
         rt.defN("%DEFPACKAGE", 1, -1, in: sys) { rt, args throws(Unwind) in
             let name = try rt.stringDesignator(args[0])
             let kw = try rt.keywordArgs(args, from: 1, allowed: ["NICKNAMES", "USE", "EXPORT", "SHADOW", "IMPORT-FROM",
-                                                                  "SHADOWING-IMPORT-FROM", "INTERN", "DOCUMENTATION", "SIZE"],
+                                                                  "SHADOWING-IMPORT-FROM", "INTERN", "DOCUMENTATION", "SIZE",
+                                                                  "LOCAL-NICKNAMES"],
                                         fname: "DEFPACKAGE")
             let p: LispPackage
             if let existing = rt.world.findPackage(name) { p = existing } else {
@@ -205,6 +227,16 @@ enum PackageBuiltins {
                     }
                     p.importSymbol(s)
                 }
+            }
+            if let pairs = kw["LOCAL-NICKNAMES"] {
+                var table: [String: LispPackage] = [:]
+                for pair in pairs.listArray {
+                    guard case .cons(let c) = pair, case .cons(let rest) = c.cdr, rest.cdr.isNil else {
+                        try rt.signalError(rt.programError("DEFPACKAGE: a local nickname is (nickname package), not \(rt.printString(pair))"))
+                    }
+                    table[try rt.stringDesignator(c.car)] = try rt.package(rest.car)
+                }
+                p.localNicknames = table
             }
             for s in try strs(kw["INTERN"]) { p.intern(s) }
             for s in try strs(kw["EXPORT"]) {

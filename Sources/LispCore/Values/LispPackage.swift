@@ -8,6 +8,10 @@ public final class LispPackage: LispObject {
     public internal(set) var uses: [LispPackage] = []
     public internal(set) var usedBy: [LispPackage] = []
     public var shadowingSymbols: [Symbol] = []
+    /// Package-local nicknames (`defpackage :local-nicknames`, as in SBCL and most current
+    /// implementations): while this package is `*package*`, the reader and `find-package` see
+    /// each key as a name of its package.
+    public var localNicknames: [String: LispPackage] = [:]
 
     public init(name: String) {
         self.name = name

@@ -109,3 +109,9 @@
 ;; deep (non-tail) recursion: 50,000 nested calls
 (defun walk (l) (if (null l) 0 (1+ (walk (cdr l)))))
 (print (walk (make-list 50000)))
+
+;; LOAD from a character input stream
+(print (load (make-string-input-stream "(defun from-stream (x) (list :loaded x)) (defvar *ls* 3)")))
+(print (from-stream *ls*))
+(print (with-input-from-string (s "(setq *ls* (* *ls* 10))") (load s)))
+(print *ls*)
