@@ -47,8 +47,19 @@ extension Num {
         let isDouble: Bool
         if case .double = a { isDouble = true } else { isDouble = false }
         let x = a.asDouble
+        if !x.isFinite && a.isRational { throw .floatingPointOverflow }  // (sqrt (expt 10 400))
         let r = f(x)
         return try floatResult(r, isDouble, x, x)
+    }
+
+    /// `floatOperands` for arithmetic: a rational too large for the float format overflows on
+    /// the conversion, as in SBCL (`(+ 1.0 (expt 10 40))`). Comparisons keep the infinite
+    /// conversion, which orders correctly.
+    @inline(__always)
+    static func arithmeticFloatOperands(_ a: Num, _ b: Num) throws(NumError) -> (Double, Double, Bool)? {
+        guard let r = floatOperands(a, b) else { return nil }
+        if (!r.0.isFinite && a.isRational) || (!r.1.isFinite && b.isRational) { throw .floatingPointOverflow }
+        return r
     }
 
     // MARK: + - * /
@@ -58,7 +69,7 @@ extension Num {
             let (r, o) = x.addingReportingOverflow(y)
             return o ? .bignum(BigInt(x) + BigInt(y)) : .fixnum(r)
         }
-        if let (x, y, d) = floatOperands(a, b) { return try floatResult(x + y, d, x, y) }
+        if let (x, y, d) = try arithmeticFloatOperands(a, b) { return try floatResult(x + y, d, x, y) }
         return try ratOp(a, b) { an, ad, bn, bd in (an * bd + bn * ad, ad * bd) }
     }
 
@@ -67,7 +78,7 @@ extension Num {
             let (r, o) = x.subtractingReportingOverflow(y)
             return o ? .bignum(BigInt(x) - BigInt(y)) : .fixnum(r)
         }
-        if let (x, y, d) = floatOperands(a, b) { return try floatResult(x - y, d, x, y) }
+        if let (x, y, d) = try arithmeticFloatOperands(a, b) { return try floatResult(x - y, d, x, y) }
         return try ratOp(a, b) { an, ad, bn, bd in (an * bd - bn * ad, ad * bd) }
     }
 
@@ -76,7 +87,7 @@ extension Num {
             let (r, o) = x.multipliedReportingOverflow(by: y)
             return o ? .bignum(BigInt(x) * BigInt(y)) : .fixnum(r)
         }
-        if let (x, y, d) = floatOperands(a, b) { return try floatResult(x * y, d, x, y) }
+        if let (x, y, d) = try arithmeticFloatOperands(a, b) { return try floatResult(x * y, d, x, y) }
         return try ratOp(a, b) { an, ad, bn, bd in (an * bn, ad * bd) }
     }
 
@@ -86,7 +97,7 @@ extension Num {
         if case .fixnum(let x) = a, case .fixnum(let y) = b, y != -1 || x != Int.min {
             if x % y == 0 { return .fixnum(x / y) }
         }
-        if let (x, y, d) = floatOperands(a, b) { return try floatResult(x / y, d, x, y) }
+        if let (x, y, d) = try arithmeticFloatOperands(a, b) { return try floatResult(x / y, d, x, y) }
         return try ratOp(a, b) { an, ad, bn, bd in (an * bd, ad * bn) }
     }
 

@@ -115,3 +115,14 @@
 (print (from-stream *ls*))
 (print (with-input-from-string (s "(setq *ls* (* *ls* 10))") (load s)))
 (print *ls*)
+
+;; a rational too large for the float format overflows when float contagion converts it
+(print (handler-case (+ 1.0 (expt 10 40)) (error (e) (type-of e))))
+(print (handler-case (float (expt 10 40)) (error (e) (type-of e))))
+(print (handler-case (* 1e38 10.0) (error (e) (type-of e))))
+(print (handler-case (exp 1000d0) (error (e) (type-of e))))
+(print (handler-case (/ 1.0 0.0) (error (e) (type-of e))))
+(print (handler-case (coerce (expt 10 400) 'double-float) (error (e) (type-of e))))
+(print (handler-case (+ 1d0 (expt 10 400)) (error (e) (type-of e))))
+(print (float (expt 10 30)))
+(print (handler-case (sqrt (expt 10 400)) (error (e) (type-of e))))
