@@ -83,6 +83,26 @@ enum ConditionBuiltins {
             }
             return .null
         }
+        rt.def1("INVOKE-DEBUGGER") { rt, c throws(Unwind) in
+            guard case .object(let o) = c, let condition = o as? LispCondition else { try rt.typeError(c, "CONDITION") }
+            try rt.invokeDebugger(condition)
+        }
+        // (break [control args...]): the debugger on a simple-condition, with a CONTINUE
+        // restart that returns NIL from BREAK; *debugger-hook* is not consulted (CLHS).
+        rt.defN("BREAK", 0, -1) { rt, args throws(Unwind) in
+            let control = args.count > 0 ? args[0] : Value("break")
+            let c = rt.makeCondition(StandardConditions.simpleCondition, message: "")
+            c.slots[World.shared.system.internExternal("FORMAT-CONTROL")] = control
+            c.slots[World.shared.system.internExternal("FORMAT-ARGUMENTS")] = listFrom(Array(args.array.dropFirst()))
+            _ = try withRestart(rt, name: "CONTINUE", report: "Return from BREAK.") { () throws(Unwind) in
+                let hookSymbol = Runtime.debuggerHookSymbol
+                let saved = hookSymbol.value
+                hookSymbol.value = .null
+                defer { hookSymbol.value = saved }
+                try rt.invokeDebugger(c)
+            }
+            return .null
+        }
         rt.defN("CERROR", 2, -1) { rt, args throws(Unwind) in
             let all = args.array
             let c = try makeFromDesignator(rt, all[1...], defaultClass: StandardConditions.simpleError)

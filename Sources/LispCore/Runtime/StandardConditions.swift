@@ -147,12 +147,28 @@ extension Runtime {
         }
     }
 
-    /// `error`: signal, then enter the debugger (host hook) if nobody transferred control.
+    /// `error`: signal, then enter the debugger if nobody transferred control.
     public func signalError(_ condition: LispCondition) throws(Unwind) -> Never {
         try signal(condition)
+        try invokeDebugger(condition)
+    }
+
+    /// `invoke-debugger` (CLHS 9.2): `*debugger-hook*` first, called with the condition and
+    /// itself while bound to NIL (a script's `(setf *debugger-hook* (lambda (c h) ... (exit)))`
+    /// takes over every unhandled error); then the host's debugger, which reports the condition
+    /// and returns to the top level (there is no interactive debugger).
+    public func invokeDebugger(_ condition: LispCondition) throws(Unwind) -> Never {
+        let hookSymbol = Runtime.debuggerHookSymbol
+        if let hook = hookSymbol.value, !hook.isNil {
+            let f = try coerceToFunction(hook)
+            hookSymbol.value = .null
+            defer { hookSymbol.value = hook }
+            _ = try funcall(f, .object(condition), hook)
+        }
         if let hook = debuggerHook { try hook(self, condition) }
         throw .abortToToplevel
     }
+    static let debuggerHookSymbol = World.shared.cl.internExternal("*DEBUGGER-HOOK*")
 
     /// The text of a condition's report (what `princ` prints).
     public func conditionReport(_ c: LispCondition) throws(Unwind) -> String {
