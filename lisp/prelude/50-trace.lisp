@@ -59,9 +59,15 @@
              (setf (fdefinition name) wrapper)
              name)))))
 
+(defun %still-traced-p (entry)
+  (let ((name (first entry)))
+    (and (fboundp name) (eq (fdefinition name) (third entry)))))
+
 (defun %trace (names)
   (if (null names)
-      (reverse (mapcar #'first *traced-functions*))
+      ;; a traced function redefined since is no longer traced: forget it
+      (progn (setq *traced-functions* (remove-if-not #'%still-traced-p *traced-functions*))
+             (reverse (mapcar #'first *traced-functions*)))
       (let ((done nil))
         (dolist (name names (nreverse done))
           (when (%trace-1 name) (push name done))))))

@@ -44,6 +44,7 @@ enum EvaluatorBuiltins {
         }
         rt.defSetf("MACRO-FUNCTION", 2, 3) { rt, args throws(Unwind) in
             let s = try rt.symbol(args[1])
+            try rt.checkPackageLock(s, "setting the macro-function of \(s.name)")
             s.macro = try rt.coerceToFunction(args[0])
             return args[0]
         }
@@ -52,6 +53,9 @@ enum EvaluatorBuiltins {
         }
         rt.defN("COMPILE", 1, 2, mv: true) { rt, args throws(Unwind) in
             var fn: Value
+            // warnings-p and failure-p: T when compiling put an error off until run time.
+            let deferredBefore = rt.compiler.deferredErrorCount
+            var failed: Value { .bool(rt.compiler.deferredErrorCount != deferredBefore) }
             if args.count > 1, !args[1].isNil {
                 fn = try rt.eval(args[1])
             } else if let s = args[0].asSymbol {
@@ -61,11 +65,12 @@ enum EvaluatorBuiltins {
                 fn = .null
             }
             if let s = args[0].asSymbol, !args[0].isNil, case .function(let f) = fn {
+                if args.count > 1, !args[1].isNil { try rt.checkPackageLock(s, "setting the fdefinition of \(s.name)") }
                 s.function = f
                 LispFunction.purgeRetired(rt)
-                return try rt.values([args[0], .null, .null])
+                return try rt.values([args[0], failed, failed])
             }
-            return try rt.values([fn, .null, .null])
+            return try rt.values([fn, failed, failed])
         }
         rt.def1("FDEFINITION") { rt, name throws(Unwind) in try fdefinition(rt, name) }
         rt.def1("SYMBOL-FUNCTION") { rt, name throws(Unwind) in

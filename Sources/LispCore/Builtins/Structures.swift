@@ -284,7 +284,8 @@ enum StructureLibrary {
         let tq = quote(.object(type.box))
         let accessorNames = slots.map { Value(symcat(rt, [conc, $0.name.name])) }
         forms.append(list(sys("%DEFSTRUCT"), tq, quote(listFrom(accessorNames)),
-                          quote(predicate.map { Value($0) } ?? .null), quote(copier.map { Value($0) } ?? .null)))
+                          quote(predicate.map { Value($0) } ?? .null), quote(copier.map { Value($0) } ?? .null),
+                          quote(listFrom(constructors.map { Value($0.0) }))))
         if printFunction.isTrue {
             forms.append(list(sys("%STRUCT-SET-PRINTER"), tq, printFunction.asSymbol != nil ? quote(printFunction) : list(.symbol(Sym.function), printFunction), .null))
         }
@@ -347,11 +348,13 @@ enum StructureLibrary {
     static func register(_ rt: Runtime) {
         let sys = rt.world.system
         rt.defMacro("DEFSTRUCT") { rt, form, _ throws(Unwind) in try expand(rt, form) }
-        rt.defN("%DEFSTRUCT", 4, 4, in: sys) { rt, args throws(Unwind) in
+        // (%defstruct type accessors predicate copier [constructors]): the constructors are
+        // defined by the DEFUNs that follow; they are listed here for the package-lock check.
+        rt.defN("%DEFSTRUCT", 4, 5, in: sys) { rt, args throws(Unwind) in
             let t = try typeArg(rt, args[0])
             // Package locks first, so a refused definition changes nothing.
             try rt.checkPackageLock(t.name, "defining \(t.name.name) as a structure")
-            for name in try rt.listItems(args[1]) + [args[2], args[3]] where !name.isNil {
+            for name in try rt.listItems(args[1]) + [args[2], args[3]] + (try rt.listItems(args.get(4))) where !name.isNil {
                 let s = try rt.symbol(name)
                 try rt.checkPackageLock(s, "defining \(s.name) as a function")
             }

@@ -12,6 +12,11 @@ public final class Compiler {
     /// abstraction, and the `Code` it returns would come back wrapped in reabstraction thunks.
     struct SpecialFormEntry { let compile: SpecialForm }
     var specialForms: [ObjectIdentifier: SpecialFormEntry] = [:]
+    /// > 0 while a lambda body is compiled: only there are compile errors put off until run
+    /// time (`DeferredCompileErrors.swift`); a form evaluated directly reports them at once.
+    var deferErrorsDepth = 0
+    /// How many compile errors have been put off (`compile` reports failure when it grows).
+    public var deferredErrorCount = 0
     /// Inline expansions of hot CL functions (arithmetic, car/cdr...) keyed by symbol.
     var inliners: [ObjectIdentifier: InlinerEntry] = [:]
     var testInliners: [ObjectIdentifier: TestInlinerEntry] = [:]
@@ -31,6 +36,11 @@ public final class Compiler {
 
     /// Compile a top-level form into a thunk that allocates its own frame.
     public func compileTopLevel(_ form: Value, env: LexEnv = .empty) throws(Unwind) -> (Runtime) throws(Unwind) -> Value {
+        // `eval` from inside an expander being run for a lambda body reports its own errors
+        // directly, like any top-level form (the body's compile then defers them once).
+        let savedDepth = deferErrorsDepth
+        deferErrorsDepth = 0
+        defer { deferErrorsDepth = savedDepth }
         let fs = FunctionScope(parent: nil)
         let code = try compile(form, env, fs, mv: true)
         let (frameSize, captureSlots) = fs.finishCaptures()
@@ -108,6 +118,11 @@ public final class Compiler {
     /// copying the value out again.
     func compileForEffect(_ original: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> Code {
         let form = try expandDeferringErrors(original, env)
+        guard deferErrorsDepth > 0, case .cons = form else { return try compileExpandedForEffect(form, env, fs) }
+        return try deferringErrors(form) { () throws(Unwind) -> Code in try compileExpandedForEffect(form, env, fs) }
+    }
+
+    private func compileExpandedForEffect(_ form: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> Code {
         if case .cons(let c) = form, case .symbol(let op) = c.car, op.package === rt.world.cl,
            env.lookupFunction(op) == nil {
             // `(if test a b)` and `(progn ...)` for effect: their parts are for effect too.
@@ -222,21 +237,38 @@ public final class Compiler {
 
     // MARK: forms
 
+    /// A compound form; inside a lambda body a compile error in it becomes code that signals the
+    /// error when the form runs (`deferringErrors`), so only the innermost failing form is lost.
     func compileCons(_ form: Value, _ c: Cons, _ env: LexEnv, _ fs: FunctionScope, mv: Bool) throws(Unwind) -> Code {
+        // Nested forms count against the call-depth limit like calls (an anonymous frame in the
+        // backtrace), so a macro whose expansion contains itself forever is a storage-condition,
+        // not a native stack overflow.
+        let d = rt.depth + 1
+        if d > rt.maxDepth { try rt.stackExhausted() }
+        rt.depth = d
+        rt.callStack[d] = nil
+        defer { rt.depth = d - 1 }
+        if deferErrorsDepth == 0 { return try compileConsForm(form, c, env, fs, mv: mv) }
+        return try deferringErrors(form) { () throws(Unwind) -> Code in try compileConsForm(form, c, env, fs, mv: mv) }
+    }
+
+    private func compileConsForm(_ form: Value, _ c: Cons, _ env: LexEnv, _ fs: FunctionScope, mv: Bool) throws(Unwind) -> Code {
         if case .symbol(let op) = c.car {
             if let sf = specialForms[ObjectIdentifier(op)] {
-                return try deferringErrors(form) { () throws(Unwind) -> Code in try sf.compile(self, form, env, fs, mv) }
+                return try sf.compile(self, form, env, fs, mv)
             }
             switch env.lookupFunction(op) {
             case .function(_, let b)?:
                 let fnCode = readSlot(fs.reference(to: b))
                 let args = try compileArgs(c.cdr, env, fs)
                 return funcallCode(fnCode, args, name: op)
-            case .macro?:
-                return try compile(try expandDeferringErrors(form, env), env, fs, mv: mv)
+            case .macro(_, let expander)?:
+                let expansion = try rt.funcall(expander, form, .object(EnvironmentObject(env)))
+                return try compile(expansion, env, fs, mv: mv)
             default:
-                if op.macro != nil {
-                    return try compile(try expandDeferringErrors(form, env), env, fs, mv: mv)
+                if let m = op.macro {
+                    let expansion = try rt.funcall(m, form, .object(EnvironmentObject(env)))
+                    return try compile(expansion, env, fs, mv: mv)
                 }
                 if let inl = inliners[ObjectIdentifier(op)], op.package === rt.world.cl || op.package === rt.world.system {
                     let operands = try compileOperands(c.cdr, env, fs)

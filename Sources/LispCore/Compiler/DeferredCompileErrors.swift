@@ -6,9 +6,13 @@
 /// reach it run normally, and a `handler-case` written around the form handles it like any other
 /// run-time error.
 ///
-/// The error is intercepted by a handler the compiler establishes around each compound form it
-/// compiles (the innermost form that failed is the one replaced); handlers established by the
-/// expander itself are more recent and see its errors first.
+/// Only inside lambda bodies (`defun`, `lambda`, the functions `handler-case` and friends wrap
+/// their forms in): a form evaluated directly, by `eval` or at top level, is expanded and
+/// compiled in its caller's dynamic context, so a restart an expander establishes or a handler
+/// around `eval` sees the error at once, as in SBCL. The error is intercepted by a handler the
+/// compiler establishes around each compound form it compiles (the innermost form that failed
+/// is the one replaced); handlers established by the expander itself are more recent and see
+/// its errors first. `compile` returns failure-p T when it put an error off.
 extension Compiler {
     /// Throws the condition to the nearest `deferringErrors` (the catch tag is private).
     private static let compileErrorTag = Value.symbol(Symbol(name: "COMPILE-ERROR"))
@@ -20,6 +24,7 @@ extension Compiler {
 
     /// `body`'s code, or, when `body` signals an error, code that signals it at run time.
     func deferringErrors(_ form: Value, _ body: () throws(Unwind) -> Code) throws(Unwind) -> Code {
+        if deferErrorsDepth == 0 { return try body() }
         let r = try interceptingErrors(body: body)
         if let code = r.value { return code }
         let condition = r.failure!
@@ -30,6 +35,7 @@ extension Compiler {
     /// `form` macroexpanded, or, when the expansion signals an error, a form that signals it at
     /// run time.
     func expandDeferringErrors(_ form: Value, _ env: LexEnv) throws(Unwind) -> Value {
+        if deferErrorsDepth == 0 { return try macroexpand(form, env).0 }
         let r = try interceptingErrors(body: { () throws(Unwind) -> Value in try macroexpand(form, env).0 })
         if let v = r.value { return v }
         let condition = r.failure!
@@ -56,6 +62,7 @@ extension Compiler {
     }
 
     private func warnDeferred(_ form: Value, _ condition: LispCondition) throws(Unwind) {
+        deferredErrorCount += 1
         guard let warn = Symbol.cl("WARN").function else { return }
         let text = try rt.conditionReport(condition)
         _ = try rt.apply(warn, [Value("Compiling ~S: ~A~%  The form signals this error when it runs."),

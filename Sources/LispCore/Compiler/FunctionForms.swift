@@ -92,6 +92,8 @@ extension Compiler {
     /// Compile a lambda expression's parameters and body in a new function scope.
     func compileLambda(name: Value, lambdaList: Value, body: Value, env: LexEnv,
                        parent: FunctionScope?) throws(Unwind) -> (CompiledLambda, FunctionScope) {
+        deferErrorsDepth += 1
+        defer { deferErrorsDepth -= 1 }
         let fs = FunctionScope(parent: parent)
         let (decls, forms) = parseBody(body, allowDoc: true)
         let declared = declaredSpecials(decls)

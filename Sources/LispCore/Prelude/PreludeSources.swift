@@ -435,40 +435,46 @@ enum PreludeSources {
               ,@(mapcar (lambda (p) `(setf ,p (sys::%assert-new-value ',p ,p))) places)))
           (go ,top)))))
 
-(defmacro ccase (keyplace &rest clauses)
-  (let ((top (gensym "CCASE")) (done (gensym "CCASE")) (key (gensym "KEY")) (v (gensym "V"))
-        (keys (mapcan (lambda (c) (if (listp (car c)) (copy-list (car c)) (list (car c)))) clauses)))
-    `(block ,done
-       (tagbody
-          ,top
-          (let ((,key ,keyplace))
-            (return-from ,done
-              (case ,key
-                ,@clauses
-                (otherwise
-                 (restart-case (sys::%case-failure ,key ',keys 'ccase)
-                   (store-value (,v)
-                     :report (lambda (stream) (format stream "Supply a new value for ~S." ',keyplace))
-                     :interactive sys::%read-new-value
-                     (setf ,keyplace ,v)
-                     (go ,top)))))))))))
+;; The key place's subforms are evaluated once (GET-SETF-EXPANSION), however often the
+;; dispatch is retried.
+(defmacro ccase (keyplace &rest clauses &environment env)
+  (multiple-value-bind (temps vals stores store-form access-form) (get-setf-expansion keyplace env)
+    (let ((top (gensym "CCASE")) (done (gensym "CCASE")) (key (gensym "KEY")) (v (gensym "V"))
+          (keys (mapcan (lambda (c) (if (listp (car c)) (copy-list (car c)) (list (car c)))) clauses)))
+      `(let* ,(mapcar #'list temps vals)
+         (block ,done
+           (tagbody
+              ,top
+              (let ((,key ,access-form))
+                (return-from ,done
+                  (case ,key
+                    ,@clauses
+                    (otherwise
+                     (restart-case (sys::%case-failure ,key ',keys 'ccase)
+                       (store-value (,v)
+                         :report (lambda (stream) (format stream "Supply a new value for ~S." ',keyplace))
+                         :interactive sys::%read-new-value
+                         (let ((,(car stores) ,v)) ,store-form)
+                         (go ,top)))))))))))))
 
-(defmacro ctypecase (keyplace &rest clauses)
-  (let ((top (gensym "CTYPECASE")) (done (gensym "CTYPECASE")) (key (gensym "KEY")) (v (gensym "V")))
-    `(block ,done
-       (tagbody
-          ,top
-          (let ((,key ,keyplace))
-            (return-from ,done
-              (typecase ,key
-                ,@clauses
-                (otherwise
-                 (restart-case (sys::%typecase-failure ,key '(or ,@(mapcar #'car clauses)))
-                   (store-value (,v)
-                     :report (lambda (stream) (format stream "Supply a new value for ~S." ',keyplace))
-                     :interactive sys::%read-new-value
-                     (setf ,keyplace ,v)
-                     (go ,top)))))))))))
+(defmacro ctypecase (keyplace &rest clauses &environment env)
+  (multiple-value-bind (temps vals stores store-form access-form) (get-setf-expansion keyplace env)
+    (let ((top (gensym "CTYPECASE")) (done (gensym "CTYPECASE")) (key (gensym "KEY")) (v (gensym "V")))
+      `(let* ,(mapcar #'list temps vals)
+         (block ,done
+           (tagbody
+              ,top
+              (let ((,key ,access-form))
+                (return-from ,done
+                  (typecase ,key
+                    ,@clauses
+                    (otherwise
+                     (restart-case (sys::%typecase-failure ,key '(or ,@(mapcar #'car clauses)))
+                       (store-value (,v)
+                         :report (lambda (stream) (format stream "Supply a new value for ~S." ',keyplace))
+                         :interactive sys::%read-new-value
+                         (let ((,(car stores) ,v)) ,store-form)
+                         (go ,top)))))))))))))
 
 (defmacro with-condition-restarts (condition-form restarts-form &body body)
   `(progn ,condition-form ,restarts-form (locally ,@body)))
@@ -633,9 +639,15 @@ enum PreludeSources {
              (setf (fdefinition name) wrapper)
              name)))))
 
+(defun %still-traced-p (entry)
+  (let ((name (first entry)))
+    (and (fboundp name) (eq (fdefinition name) (third entry)))))
+
 (defun %trace (names)
   (if (null names)
-      (reverse (mapcar #'first *traced-functions*))
+      ;; a traced function redefined since is no longer traced: forget it
+      (progn (setq *traced-functions* (remove-if-not #'%still-traced-p *traced-functions*))
+             (reverse (mapcar #'first *traced-functions*)))
       (let ((done nil))
         (dolist (name names (nreverse done))
           (when (%trace-1 name) (push name done))))))

@@ -70,8 +70,9 @@ public final class Runtime {
         mv = .allocate(capacity: Runtime.multipleValuesLimit)
         mv.initialize(repeating: .null, count: Runtime.multipleValuesLimit)
         self.maxDepth = maxDepth
-        callStack = .allocate(capacity: maxDepth + 2)
-        callStack.initialize(repeating: nil, count: maxDepth + 2)
+        // Room for the handlers' reserve too (`stackExhausted` raises the limit by it).
+        callStack = .allocate(capacity: maxDepth + Runtime.depthReserve + 2)
+        callStack.initialize(repeating: nil, count: maxDepth + Runtime.depthReserve + 2)
         debuggerHook = { rt, c throws(Unwind) in
             rt.reportUnhandled(c)
             throw .abortToToplevel
@@ -202,11 +203,14 @@ public final class Runtime {
     /// Signal `storage-condition` for runaway recursion. Handlers need stack to run on, so the
     /// limits are relaxed by a reserve while the condition is being signalled (as SBCL does with
     /// its guard page), and restored when the signal unwinds.
+    /// Calls a handler of the storage-condition may make beyond `maxDepth`.
+    static let depthReserve = 2000
+
     public func stackExhausted() throws(Unwind) -> Never {
         if inStackReserve { throw .abortToToplevel }
         inStackReserve = true
         let savedMax = maxDepth
-        maxDepth += 2000
+        maxDepth += Runtime.depthReserve
         let savedEnd = stackLimit
         stackLimit = stackEnd
         defer {

@@ -213,7 +213,8 @@ extension Runtime {
             // (complex part-type): both parts of that type, as SBCL decides it (#c(1 2) is a
             // (complex integer), #c(1/2 2) not a (complex (integer 0 5))).
             guard case .object(let o) = v, let c = o as? LispComplex else { return false }
-            guard let part = args.first, part.asSymbol?.name != "*" else { return true }
+            guard var part = args.first, part.asSymbol?.name != "*" else { return true }
+            if part.asSymbol === Symbol.cl("RATIO") { part = .symbol(Symbol.cl("RATIONAL")) }  // #c(1/2 1)
             if !(try typep(Numeric.value(c.real), part)) { return false }
             return try typep(Numeric.value(c.imag), part)
         default:

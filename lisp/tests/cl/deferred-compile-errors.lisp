@@ -18,3 +18,19 @@
 (defun uses-bad (flag) (if flag (bad-expander 7) 'untouched))
 (print (uses-bad nil))
 (print (handler-case (uses-bad t) (error () (quote expander-error))))
+
+;; only the innermost failing form is replaced (calls, bindings, forms for effect)
+(defun g (x) (print 'start) (when x ("notfn" 1)) 'end)
+(print (g nil))
+(defun g4 (x) (print 's) (if x (let ((1 2)) 3)) 'end4)
+(print (g4 nil))
+(defun g7 (x) (print 's) (list (if x ("bad") 1)) 'end7)
+(print (g7 nil))
+;; a form evaluated directly (EVAL, top level) reports the error at once, so a restart the
+;; expander establishes is reachable, and COMPILE reports failure when it put an error off
+(defmacro m () (restart-case (error "bad") (use-value (v) v)))
+(print (handler-bind ((error (lambda (c) (use-value 42 c)))) (eval '(m))))
+(print (handler-bind ((error (lambda (c) (use-value 42 c)))) (eval '(+ 1 (m)))))
+(print (handler-case (eval '(needs-two 1)) (error () 'caught)))
+(print (cddr (multiple-value-list (compile nil '(lambda () (needs-two 1))))))
+(print (cddr (multiple-value-list (compile nil '(lambda () (needs-two 1 2))))))

@@ -126,3 +126,17 @@
 (print (handler-case (+ 1d0 (expt 10 400)) (error (e) (type-of e))))
 (print (float (expt 10 30)))
 (print (handler-case (sqrt (expt 10 400)) (error (e) (type-of e))))
+
+;; the key place of CCASE / CTYPECASE is evaluated once, the STORE-VALUE goes to the same place
+(print (let ((v (vector 7 2)) (i -1))
+  (handler-bind ((type-error (lambda (c) (store-value 2 c))))
+    (list (ccase (aref v (incf i)) (2 'two)) i v))))
+(print (let ((v (vector "a")) (i -1))
+  (handler-bind ((type-error (lambda (c) (store-value 5 c))))
+    (list (ctypecase (aref v (incf i)) (integer 'int)) i v))))
+(print (typep #c(1/2 1) '(complex ratio)))
+(print (handler-case (setf (macro-function 'when) (lambda (f e) (declare (ignore f e)) nil)) (package-error () 'locked)))
+
+;; a refused DEFSTRUCT defines nothing (the constructor is checked with the rest)
+(print (handler-case (defstruct (qq (:constructor list)) a) (package-error () 'locked)))
+(print (fboundp 'qq-a))
