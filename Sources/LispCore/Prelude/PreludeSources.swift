@@ -436,45 +436,35 @@ enum PreludeSources {
           (go ,top)))))
 
 ;; The key place's subforms are evaluated once (GET-SETF-EXPANSION), however often the
-;; dispatch is retried.
-(defmacro ccase (keyplace &rest clauses &environment env)
+;; dispatch is retried. DISPATCH is CASE or TYPECASE; FAILURE makes the form that signals the
+;; type-error for a key.
+(defun sys::%correctable-case (dispatch keyplace clauses env failure)
   (multiple-value-bind (temps vals stores store-form access-form) (get-setf-expansion keyplace env)
-    (let ((top (gensym "CCASE")) (done (gensym "CCASE")) (key (gensym "KEY")) (v (gensym "V"))
-          (keys (mapcan (lambda (c) (if (listp (car c)) (copy-list (car c)) (list (car c)))) clauses)))
+    (let ((top (gensym "RETRY")) (done (gensym "DONE")) (key (gensym "KEY")) (v (gensym "V")))
       `(let* ,(mapcar #'list temps vals)
          (block ,done
            (tagbody
               ,top
               (let ((,key ,access-form))
                 (return-from ,done
-                  (case ,key
+                  (,dispatch ,key
                     ,@clauses
                     (otherwise
-                     (restart-case (sys::%case-failure ,key ',keys 'ccase)
+                     (restart-case ,(funcall failure key)
                        (store-value (,v)
                          :report (lambda (stream) (format stream "Supply a new value for ~S." ',keyplace))
                          :interactive sys::%read-new-value
                          (let ((,(car stores) ,v)) ,store-form)
                          (go ,top)))))))))))))
 
+(defmacro ccase (keyplace &rest clauses &environment env)
+  (let ((keys (mapcan (lambda (c) (if (listp (car c)) (copy-list (car c)) (list (car c)))) clauses)))
+    (sys::%correctable-case 'case keyplace clauses env
+                            (lambda (key) `(sys::%case-failure ,key ',keys 'ccase)))))
+
 (defmacro ctypecase (keyplace &rest clauses &environment env)
-  (multiple-value-bind (temps vals stores store-form access-form) (get-setf-expansion keyplace env)
-    (let ((top (gensym "CTYPECASE")) (done (gensym "CTYPECASE")) (key (gensym "KEY")) (v (gensym "V")))
-      `(let* ,(mapcar #'list temps vals)
-         (block ,done
-           (tagbody
-              ,top
-              (let ((,key ,access-form))
-                (return-from ,done
-                  (typecase ,key
-                    ,@clauses
-                    (otherwise
-                     (restart-case (sys::%typecase-failure ,key '(or ,@(mapcar #'car clauses)))
-                       (store-value (,v)
-                         :report (lambda (stream) (format stream "Supply a new value for ~S." ',keyplace))
-                         :interactive sys::%read-new-value
-                         (let ((,(car stores) ,v)) ,store-form)
-                         (go ,top)))))))))))))
+  (sys::%correctable-case 'typecase keyplace clauses env
+                          (lambda (key) `(sys::%typecase-failure ,key '(or ,@(mapcar #'car clauses))))))
 
 (defmacro with-condition-restarts (condition-form restarts-form &body body)
   `(progn ,condition-form ,restarts-form (locally ,@body)))
