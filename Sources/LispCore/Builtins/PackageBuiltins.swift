@@ -228,6 +228,8 @@ enum PackageBuiltins {
                     p.importSymbol(s)
                 }
             }
+            // Re-evaluating a defpackage without the option leaves no local nicknames (SBCL).
+            if kw["LOCAL-NICKNAMES"] == nil { p.localNicknames = [:] }
             if let pairs = kw["LOCAL-NICKNAMES"] {
                 var table: [String: LispPackage] = [:]
                 for pair in pairs.listArray {

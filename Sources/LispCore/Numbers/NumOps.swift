@@ -510,6 +510,7 @@ extension Num {
         let isD: Bool
         if case .double = y { isD = true } else if case .double = x { isD = true } else { isD = false }
         let yy = y.asDouble, xx = x.asDouble
+        if (!yy.isFinite && y.isRational) || (!xx.isFinite && x.isRational) { throw .floatingPointOverflow }
         return try floatResult(atan2(yy, xx), isD, yy, xx)
     }
 

@@ -160,10 +160,11 @@ extension Runtime {
     public func invokeDebugger(_ condition: LispCondition) throws(Unwind) -> Never {
         let hookSymbol = Runtime.debuggerHookSymbol
         if let hook = hookSymbol.value, !hook.isNil {
-            let f = try coerceToFunction(hook)
+            // Unbound first: a hook that is not a function (or fails) must reach the host
+            // debugger, not this hook again.
             hookSymbol.value = .null
             defer { hookSymbol.value = hook }
-            _ = try funcall(f, .object(condition), hook)
+            _ = try funcall(try coerceToFunction(hook), .object(condition), hook)
         }
         if let hook = debuggerHook { try hook(self, condition) }
         throw .abortToToplevel

@@ -157,6 +157,10 @@ public final class World {
     }
 
     public func unregister(_ p: LispPackage) {
+        // Local nicknames naming it go too (SBCL): a deleted package is found by no name.
+        for other in allPackages where other.localNicknames.values.contains(where: { $0 === p }) {
+            other.localNicknames = other.localNicknames.filter { $0.value !== p }
+        }
         for (k, v) in packages where v === p { packages[k] = nil }
         for u in p.uses { p.unuse(u) }
     }

@@ -12,3 +12,15 @@
 (in-package :cl-user)
 (print (find-package :u))
 (print (handler-case (read-from-string "u:twice") (error () 'no-such-package)))
+
+;; a local nickname goes with its package, and a re-evaluated defpackage without the option has none
+(defpackage :target-pkg (:use :cl))
+(defpackage :p3 (:use :cl) (:local-nicknames (:tp :target-pkg)))
+(in-package :p3)
+(delete-package :target-pkg)
+(print (find-package :tp))
+(defpackage :target-two (:use :cl))
+(defpackage :p4 (:use :cl) (:local-nicknames (:t2 :target-two)))
+(defpackage :p4 (:use :cl))
+(in-package :p4)
+(print (find-package :t2))

@@ -140,3 +140,4 @@
 ;; a refused DEFSTRUCT defines nothing (the constructor is checked with the rest)
 (print (handler-case (defstruct (qq (:constructor list)) a) (package-error () 'locked)))
 (print (fboundp 'qq-a))
+(print (handler-case (atan 1.0 (expt 10 400)) (error (e) (type-of e))))(print (atan 1 2))(print (atan 1.0 2))

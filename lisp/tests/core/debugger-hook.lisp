@@ -15,6 +15,11 @@
          (let ((*debugger-hook* (lambda (c h) (declare (ignore c h)) (return 'hook))))
            (handler-case (error "handled") (error () 'handler)))))
 (print (not (null (fboundp 'break))))
+;; a hook that is not a function is an ordinary type-error (it used to recurse until a crash)
+(print (block nil
+         (let ((*debugger-hook* 42))
+           (handler-bind ((type-error (lambda (c) (declare (ignore c)) (return 'hook-not-a-function))))
+             (error "boom")))))
 (setf *debugger-hook* (lambda (c h) (declare (ignore h)) (format t "~&fatal: ~a~%" c) (finish-output) (exit :code 3)))
 (error "last error ~a" :here)
 (print 'not-reached)
