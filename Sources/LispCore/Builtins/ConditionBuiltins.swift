@@ -95,11 +95,7 @@ enum ConditionBuiltins {
             c.slots[World.shared.system.internExternal("FORMAT-CONTROL")] = control
             c.slots[World.shared.system.internExternal("FORMAT-ARGUMENTS")] = listFrom(Array(args.array.dropFirst()))
             _ = try withRestart(rt, name: "CONTINUE", report: "Return from BREAK.") { () throws(Unwind) in
-                let hookSymbol = Runtime.debuggerHookSymbol
-                let saved = hookSymbol.value
-                hookSymbol.value = .null
-                defer { hookSymbol.value = saved }
-                try rt.invokeDebugger(c)
+                try rt.invokeDebugger(c, consultingHook: false)
             }
             return .null
         }

@@ -228,18 +228,15 @@ enum PackageBuiltins {
                     p.importSymbol(s)
                 }
             }
-            // Re-evaluating a defpackage without the option leaves no local nicknames (SBCL).
-            if kw["LOCAL-NICKNAMES"] == nil { p.localNicknames = [:] }
-            if let pairs = kw["LOCAL-NICKNAMES"] {
-                var table: [String: LispPackage] = [:]
-                for pair in pairs.listArray {
-                    guard case .cons(let c) = pair, case .cons(let rest) = c.cdr, rest.cdr.isNil else {
-                        try rt.signalError(rt.programError("DEFPACKAGE: a local nickname is (nickname package), not \(rt.printString(pair))"))
-                    }
-                    table[try rt.stringDesignator(c.car)] = try rt.package(rest.car)
+            // Exactly the nicknames given: a re-evaluated defpackage without the option has none (SBCL).
+            var localNicknames: [String: LispPackage] = [:]
+            for pair in (kw["LOCAL-NICKNAMES"] ?? .null).listArray {
+                guard case .cons(let c) = pair, case .cons(let rest) = c.cdr, rest.cdr.isNil else {
+                    try rt.signalError(rt.programError("DEFPACKAGE: a local nickname is (nickname package), not \(rt.printString(pair))"))
                 }
-                p.localNicknames = table
+                localNicknames[try rt.stringDesignator(c.car)] = try rt.package(rest.car)
             }
+            p.localNicknames = localNicknames
             for s in try strs(kw["INTERN"]) { p.intern(s) }
             for s in try strs(kw["EXPORT"]) {
                 let (sym, _) = p.intern(s)

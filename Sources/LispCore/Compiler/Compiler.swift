@@ -118,7 +118,7 @@ public final class Compiler {
     /// copying the value out again.
     func compileForEffect(_ original: Value, _ env: LexEnv, _ fs: FunctionScope) throws(Unwind) -> Code {
         let form = try expandDeferringErrors(original, env)
-        guard deferErrorsDepth > 0, case .cons = form else { return try compileExpandedForEffect(form, env, fs) }
+        guard case .cons = form else { return try compileExpandedForEffect(form, env, fs) }
         return try deferringErrors(form) { () throws(Unwind) -> Code in try compileExpandedForEffect(form, env, fs) }
     }
 
@@ -248,7 +248,6 @@ public final class Compiler {
         rt.depth = d
         rt.callStack[d] = nil
         defer { rt.depth = d - 1 }
-        if deferErrorsDepth == 0 { return try compileConsForm(form, c, env, fs, mv: mv) }
         return try deferringErrors(form) { () throws(Unwind) -> Code in try compileConsForm(form, c, env, fs, mv: mv) }
     }
 

@@ -46,10 +46,18 @@ extension Num {
     static func unaryFloat(_ a: Num, _ f: (Double) -> Double) throws(NumError) -> Num {
         let isDouble: Bool
         if case .double = a { isDouble = true } else { isDouble = false }
-        let x = a.asDouble
-        if !x.isFinite && a.isRational { throw .floatingPointOverflow }  // (sqrt (expt 10 400))
+        let x = try a.asDoubleCheckingOverflow()  // (sqrt (expt 10 400))
         let r = f(x)
         return try floatResult(r, isDouble, x, x)
+    }
+
+    /// `asDouble`, where a rational too large for a double overflows (SBCL) instead of becoming
+    /// an infinity; floats convert as they are.
+    @inline(__always)
+    func asDoubleCheckingOverflow() throws(NumError) -> Double {
+        let x = asDouble
+        if !x.isFinite && isRational { throw .floatingPointOverflow }
+        return x
     }
 
     /// `floatOperands` for arithmetic: a rational too large for the float format overflows on
@@ -509,8 +517,7 @@ extension Num {
     public static func atan(_ y: Num, _ x: Num) throws(NumError) -> Num {
         let isD: Bool
         if case .double = y { isD = true } else if case .double = x { isD = true } else { isD = false }
-        let yy = y.asDouble, xx = x.asDouble
-        if (!yy.isFinite && y.isRational) || (!xx.isFinite && x.isRational) { throw .floatingPointOverflow }
+        let yy = try y.asDoubleCheckingOverflow(), xx = try x.asDoubleCheckingOverflow()
         return try floatResult(atan2(yy, xx), isD, yy, xx)
     }
 

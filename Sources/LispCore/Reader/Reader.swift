@@ -384,7 +384,7 @@ public final class Reader {
     func resolveSymbol(package pkgName: String?, name: String, anyAccess: Bool) throws(Unwind) -> Value {
         guard let pkgName else { return Value(currentPackage.intern(name).0) }
         if pkgName.isEmpty { return .symbol(rt.world.keyword(name)) }
-        guard let pkg = currentPackage.localNicknames[pkgName] ?? rt.world.findPackage(pkgName) else {
+        guard let pkg = rt.findPackageHere(pkgName) else {
             try rt.signalError(rt.makeCondition(StandardConditions.simpleReaderError,
                 message: formatLiteral("READ error\(location()): package \(pkgName) does not exist"),
                 slots: ["STREAM": streamValue]))

@@ -1,7 +1,8 @@
 /// Package locks on COMMON-LISP (as SBCL has them, and LispWorks warns on redefinition): after
 /// start-up, defining a CL symbol as a global function or macro (`defun`, `defmacro`,
-/// `(setf fdefinition)`, `fmakunbound`, the functions `defstruct` generates) or proclaiming it
-/// special (`defvar`, `defparameter`) signals a `package-error`. Calls of CL functions are
+/// `(setf fdefinition)`, `(setf macro-function)`, `compile` with a definition, `fmakunbound`,
+/// every name `defstruct` defines), proclaiming it special (`defvar`, `defparameter`) or a
+/// constant (`defconstant`) signals a `package-error`. Calls of CL functions are
 /// open-coded (CLHS 11.1.2.1.2 says they may not be redefined), so a silent redefinition would
 /// take effect in some calls and not others; `(defstruct tree ...)` would quietly replace
 /// `copy-tree` with its copier. The error offers a CONTINUE restart that goes ahead anyway.

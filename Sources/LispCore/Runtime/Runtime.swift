@@ -200,12 +200,12 @@ public final class Runtime {
         try signalError(programError("invalid number of arguments to \(printString(fn.name)): \(argc)"))
     }
 
-    /// Signal `storage-condition` for runaway recursion. Handlers need stack to run on, so the
-    /// limits are relaxed by a reserve while the condition is being signalled (as SBCL does with
-    /// its guard page), and restored when the signal unwinds.
     /// Calls a handler of the storage-condition may make beyond `maxDepth`.
     static let depthReserve = 2000
 
+    /// Signal `storage-condition` for runaway recursion. Handlers need stack to run on, so the
+    /// limits are relaxed by a reserve while the condition is being signalled (as SBCL does with
+    /// its guard page), and restored when the signal unwinds.
     public func stackExhausted() throws(Unwind) -> Never {
         if inStackReserve { throw .abortToToplevel }
         inStackReserve = true

@@ -156,10 +156,11 @@ extension Runtime {
     /// `invoke-debugger` (CLHS 9.2): `*debugger-hook*` first, called with the condition and
     /// itself while bound to NIL (a script's `(setf *debugger-hook* (lambda (c h) ... (exit)))`
     /// takes over every unhandled error); then the host's debugger, which reports the condition
-    /// and returns to the top level (there is no interactive debugger).
-    public func invokeDebugger(_ condition: LispCondition) throws(Unwind) -> Never {
+    /// and returns to the top level (there is no interactive debugger). `break` passes
+    /// `consultingHook: false` (CLHS: it enters the debugger without the hook).
+    public func invokeDebugger(_ condition: LispCondition, consultingHook: Bool = true) throws(Unwind) -> Never {
         let hookSymbol = Runtime.debuggerHookSymbol
-        if let hook = hookSymbol.value, !hook.isNil {
+        if consultingHook, let hook = hookSymbol.value, !hook.isNil {
             // Unbound first: a hook that is not a function (or fails) must reach the host
             // debugger, not this hook again.
             hookSymbol.value = .null
