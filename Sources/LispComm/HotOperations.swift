@@ -20,17 +20,21 @@ enum HotOperations {
         return nil
     }
 
-    /// An optional callback keyword: `.some(nil)` when absent or NIL, `.some(f)` for a
-    /// function object, nil for anything else (a symbol: the general path resolves it).
+    /// An optional callback keyword, borrowed from its slot: `.some(nil)` when absent or NIL,
+    /// `.some(f)` for a function object, nil for anything else (a symbol: the general path
+    /// resolves it).
     @inline(__always)
-    static func optionalFunction(_ args: Args, _ slot: Int?) -> LispFunction?? {
+    static func optionalFunction(_ args: Args, _ slot: Int?) -> Unmanaged<LispFunction>?? {
         guard let i = slot else { return .some(nil) }
-        switch args.base[i] {
-        case .function(let f): return .some(f)
-        case .null: return .some(nil)
-        default: return nil
-        }
+        let p = args.base + i
+        if let f = p.borrowedFunction { return .some(f) }
+        if case .null = p.pointee { return .some(nil) }
+        return nil
     }
+
+    // The objects below are borrowed from the argument slots (`BorrowedReads.swift`), which
+    // keep them for the call: per message that saved a retain and an enum destroy for each
+    // of the state, the buffer and the callbacks.
 
     // keys0: START END TIMEOUT ERROR-CALLBACK USER-INFO
     private static let timeoutOrUserInfo0: UInt64 = 0xFF << 16 | 0xFF << 32
@@ -39,21 +43,24 @@ enum HotOperations {
     static func writeBuffer(_ d: Driver) -> (Runtime, Args, UInt64) throws(Unwind) -> Value? {
         return { rt, args, positions throws(Unwind) in
             guard positions & timeoutOrUserInfo0 == 0,
-                  case .object(let o) = args.base[0], type(of: o) == LispState.self,
-                  case .bytes(let buffer) = args.base[1],
-                  case .function(let callback) = args.base[2] else { return nil }
-            let count = buffer.count
+                  let state = args.base.borrowedState,
+                  let octets = (args.base + 1).borrowedBytes,
+                  let callback = (args.base + 2).borrowedFunction,
+                  let errorFunction = optionalFunction(args, preparsedKeywordSlot(positions, 3, from: 3)) else { return nil }
+            let count = octets._withUnsafeGuaranteedRef { $0.count }
             guard let start = bound(args, preparsedKeywordSlot(positions, 0, from: 3), default: 0, limit: count),
                   let end = bound(args, preparsedKeywordSlot(positions, 1, from: 3), default: count, limit: count),
-                  start <= end,
-                  let errorFunction = optionalFunction(args, preparsedKeywordSlot(positions, 3, from: 3)) else { return nil }
-            let st = unsafeDowncast(o, to: LispState.self)
-            let c = st.callbacks.write.get(callback, d.stateBufferCallback)
-            let ec = errorFunction.map { st.callbacks.writeError.get($0, d.stateBufferCallback) }
-            do throws(CommUsageError) {
-                try st.state.writeBuffer(buffer, start: start, end: end, callback: c, errorCallback: ec)
-            } catch { try OperationBuiltins.usage(rt, "ASYNC-IO-STATE-WRITE-BUFFER", error) }
-            return .null
+                  start <= end else { return nil }
+            return try withGuaranteed(state) { (st) throws(Unwind) -> Value? in
+                let c = callback._withUnsafeGuaranteedRef { st.callbacks.write.get($0, d.stateBufferCallback) }
+                let ec = errorFunction.map { f in f._withUnsafeGuaranteedRef { st.callbacks.writeError.get($0, d.stateBufferCallback) } }
+                do throws(CommUsageError) {
+                    try withGuaranteed(octets) { (buffer) throws(CommUsageError) in
+                        try st.state.writeBuffer(buffer, start: start, end: end, callback: c, errorCallback: ec)
+                    }
+                } catch { try OperationBuiltins.usage(rt, "ASYNC-IO-STATE-WRITE-BUFFER", error) }
+                return .null
+            }
         }
     }
 
@@ -69,8 +76,8 @@ enum HotOperations {
         let unsignedByte = cl.internExternal("UNSIGNED-BYTE")
         return { rt, args, positions throws(Unwind) in
             guard positions & timeoutMaxReadOrUserInfo1 == 0,
-                  case .object(let o) = args.base[0], type(of: o) == LispState.self,
-                  case .function(let callback) = args.base[1],
+                  let state = args.base.borrowedState,
+                  let callback = (args.base + 1).borrowedFunction,
                   let errorFunction = optionalFunction(args, preparsedKeywordSlot(positions, 2, from: 2)) else { return nil }
             var elements = CheckingElements.characters
             if let i = preparsedKeywordSlot(positions, 4, from: 2) {
@@ -83,28 +90,32 @@ enum HotOperations {
                 default: return nil
                 }
             }
-            let st = unsafeDowncast(o, to: LispState.self)
-            // A read in progress is an error, a new element type a new buffer: the general path.
-            guard st.checkingElements == elements, !st.state.isReading else { return nil }
-            let c = st.callbacks.checking.get(callback, d.stateBufferCallback)
-            let ec = errorFunction.map { st.callbacks.checkingError.get($0, d.stateBufferCallback) }
-            do throws(CommUsageError) {
-                try st.state.readWithChecking(callback: c, errorCallback: ec)
-            } catch { try OperationBuiltins.usage(rt, "ASYNC-IO-STATE-READ-WITH-CHECKING", error) }
-            return .null
+            return try withGuaranteed(state) { (st) throws(Unwind) -> Value? in
+                // A read in progress is an error, a new element type a new buffer: the general path.
+                guard st.checkingElements == elements, !st.state.isReading else { return nil }
+                let c = callback._withUnsafeGuaranteedRef { st.callbacks.checking.get($0, d.stateBufferCallback) }
+                let ec = errorFunction.map { f in f._withUnsafeGuaranteedRef { st.callbacks.checkingError.get($0, d.stateBufferCallback) } }
+                do throws(CommUsageError) {
+                    try st.state.readWithChecking(callback: c, errorCallback: ec)
+                } catch { try OperationBuiltins.usage(rt, "ASYNC-IO-STATE-READ-WITH-CHECKING", error) }
+                return .null
+            }
         }
     }
 
     /// `(async-io-state-get-buffered-data state octets [:start s] [:end e])`.
     static func getBufferedData(_ rt: Runtime, _ args: Args, _ positions: UInt64) throws(Unwind) -> Value? {
-        guard case .object(let o) = args.base[0], type(of: o) == LispState.self,
-              case .bytes(let buffer) = args.base[1] else { return nil }
-        let count = buffer.count
+        guard let state = args.base.borrowedState, let octets = (args.base + 1).borrowedBytes else { return nil }
+        let count = octets._withUnsafeGuaranteedRef { $0.count }
         guard let start = bound(args, preparsedKeywordSlot(positions, 0, from: 2), default: 0, limit: count),
               let end = bound(args, preparsedKeywordSlot(positions, 1, from: 2), default: count, limit: count),
               start <= end else { return nil }
         do throws(CommUsageError) {
-            return .fixnum(try unsafeDowncast(o, to: LispState.self).state.getBufferedData(into: buffer, start: start, end: end))
+            return .fixnum(try withGuaranteed(state) { (st) throws(CommUsageError) in
+                try withGuaranteed(octets) { (buffer) throws(CommUsageError) in
+                    try st.state.getBufferedData(into: buffer, start: start, end: end)
+                }
+            })
         } catch { try OperationBuiltins.usage(rt, "ASYNC-IO-STATE-GET-BUFFERED-DATA", error) }
     }
 }

@@ -84,6 +84,15 @@ public enum LispComm {
 
 // MARK: - shared coercions
 
+extension UnsafeMutablePointer where Pointee == Value {
+    /// The async-io-state in this slot, unretained (see `BorrowedReads.swift`); nil for any
+    /// other value.
+    @inline(__always) var borrowedState: Unmanaged<LispState>? {
+        guard let o = borrowedObject, o._withUnsafeGuaranteedRef({ type(of: $0) == LispState.self }) else { return nil }
+        return unsafeBitCast(o, to: Unmanaged<LispState>.self)
+    }
+}
+
 extension Runtime {
     func collectionArg(_ v: Value, _ fname: String) throws(Unwind) -> LispCollection {
         if case .object(let o) = v, let c = o as? LispCollection { return c }

@@ -142,9 +142,9 @@ enum OperationBuiltins {
             return .fixnum(st.state.finish(discard: n))
         }
         // (async-io-state-finish state), once per message in read-with-checking callbacks.
-        registerGuardedUnaryInline(comm.internExternal("ASYNC-IO-STATE-FINISH")) { _, v throws(Unwind) in
-            guard case .object(let o) = v, type(of: o) == LispState.self else { return nil }
-            return .fixnum(unsafeDowncast(o, to: LispState.self).state.finish(discard: nil))
+        registerGuardedUnaryInline(comm.internExternal("ASYNC-IO-STATE-FINISH")) { _, slot throws(Unwind) in
+            guard let st = slot.borrowedState else { return nil }
+            return .fixnum(st._withUnsafeGuaranteedRef { $0.state.finish(discard: nil) })
         }
 
         rt.defN("ASYNC-IO-STATE-DISCARD", 2, 2, in: comm) { rt, args throws(Unwind) in

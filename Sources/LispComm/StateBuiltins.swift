@@ -256,9 +256,9 @@ enum StateBuiltins {
         func reader(_ name: String, _ get: @escaping (Runtime, LispState) throws(Unwind) -> Value) {
             rt.def1(name, in: comm) { rt, s throws(Unwind) in try get(rt, try rt.stateArg(s, name)) }
             // Calls of a reader on a state skip the call machinery while the reader is not redefined.
-            registerGuardedUnaryInline(comm.internExternal(name)) { rt, v throws(Unwind) in
-                guard case .object(let o) = v, type(of: o) == LispState.self else { return nil }
-                return try get(rt, unsafeDowncast(o, to: LispState.self))
+            registerGuardedUnaryInline(comm.internExternal(name)) { rt, slot throws(Unwind) in
+                guard let st = slot.borrowedState else { return nil }
+                return try withGuaranteed(st) { (st) throws(Unwind) in try get(rt, st) }
             }
         }
         func accessor(_ name: String, _ get: @escaping (Runtime, LispState) throws(Unwind) -> Value,
