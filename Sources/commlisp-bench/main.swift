@@ -11,8 +11,8 @@ import Glibc
 struct Config {
     var sections: Set<String> = ["interp", "net", "tls"]
     var runs = 3
-    var netRounds = 2
-    var duration = 5.0
+    var netRounds = 4
+    var duration = 3.0
     var warmup = 1.0
     var quick = false
     var startupRuns = 20
@@ -40,8 +40,9 @@ usage: commlisp-bench [--only interp|net|tls[,…]] [--runs N] [--duration S] [-
   --only       sections to run (default: all). interp = start-up + lisp/bench programs vs Python;
                net = plain echo scenarios + idle connections; tls = TLS echo scenarios
   --runs N     best of N process runs per interpreter program (default 3)
-  --duration S loadgen measured seconds per scenario (default 5; warm-up 1 s)
-  --net-rounds each echo scenario runs N times alternating C and Lisp, best kept (default 2)
+  --duration S loadgen measured seconds per scenario (default 3; warm-up 1 s)
+  --net-rounds each echo scenario runs N times alternating C and Lisp, best kept; the median
+               of the rounds' Lisp/C pairs is printed beside it (default 4)
   --quick      smoke run: 1 run, 1 round of 1 s scenarios, 0.3 s warm-up, 5 start-ups, 2000 idle conns
   --commlisp   interpreter binary (default: commlisp next to this binary, i.e. the same build dir)
   --python     Python interpreter for the twins (default python3)
