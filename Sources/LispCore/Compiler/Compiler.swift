@@ -23,6 +23,12 @@ public final class Compiler {
     var fusedIfs: [ObjectIdentifier: FusedIfEntry] = [:]
     var fusedCallArgs: [ObjectIdentifier: FusedArgEntry] = [:]
     var setqInliners: [ObjectIdentifier: SetqInlinerEntry] = [:]
+    /// How many assignments of lexical variables have been compiled (`setq` and its fused forms,
+    /// `push` onto a local). A call whose argument forms compiled none may lend its variable
+    /// arguments to a native instead of copying them (`PreparsedKeywordCalls.swift`): nothing
+    /// evaluated after a variable is read can then change it. Every code path that assigns an
+    /// existing variable's slot must count here.
+    var localAssignmentsCompiled = 0
 
     init(runtime: Runtime) {
         rt = runtime
@@ -156,6 +162,7 @@ public final class Compiler {
            case .symbol(let s) = a.car, case .cons(let b) = a.cdr, b.cdr.isNil,
            case .variable(_, let binding)? = env.lookupVariable(s), binding.scope === fs {
             let i = binding.slot
+            localAssignmentsCompiled += 1
             // (setq var (op ...)) with op open-coded: computed and stored in one closure.
             if case .cons(let vc) = b.car, case .symbol(let op) = vc.car, op.package === rt.world.cl,
                let entry = setqInliners[ObjectIdentifier(op)], env.lookupFunction(op) == nil, vc.cdr.isList,
@@ -212,6 +219,7 @@ public final class Compiler {
     }
 
     func writeSlot(_ ref: SlotRef, _ value: @escaping Code) -> Code {
+        localAssignmentsCompiled += 1
         switch ref {
         case .local(let i):
             return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
@@ -284,11 +292,13 @@ public final class Compiler {
                         ?? globalCall(argOp, operands: operands, mv: false)
                     return globalCall(op, [Op(single)], mv: mv)
                 }
+                let assignmentsBefore = localAssignmentsCompiled
                 let operands = try compileOperands(c.cdr, env, fs)
                 if operands.count == 1, let g = guardedUnaryInlines[ObjectIdentifier(op)] {
                     return guardedUnaryCall(op, g, operands[0])
                 }
-                if let p = preparsedKeywordCalls[ObjectIdentifier(op)], let code = preparsedKeywordCall(op, p, operands) {
+                if let p = preparsedKeywordCalls[ObjectIdentifier(op)],
+                   let code = preparsedKeywordCall(op, p, operands, lendVariables: localAssignmentsCompiled == assignmentsBefore) {
                     return code
                 }
                 return globalCall(op, operands: operands, mv: mv)

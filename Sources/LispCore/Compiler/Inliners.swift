@@ -307,6 +307,7 @@ struct SetqInlinerEntry {
 extension Compiler {
     /// Store what `read` computes into the local variable in `slot` (boxed if a closure captured it).
     func setqCode<R: OperandRead>(_ slot: Int, _ read: R) -> Code {
+        localAssignmentsCompiled += 1
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             // A fixnum had in place (such as (+ s x) on fixnum locals) stored over a fixnum,
             // which is neither a box nor a reference to release: a plain store, with no generic
@@ -342,6 +343,7 @@ extension Compiler {
     }
 
     private func pushCode<R: OperandRead>(_ slot: Int, _ item: R) -> Code {
+        localAssignmentsCompiled += 1
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let x = try item.read(rt, fp)     // first, as in (cons x var): it may assign var
             let variable = fp + slot

@@ -45,7 +45,11 @@ extension Compiler {
     /// The direct call of `(sym operands...)`, or nil when the call does not have the shape the
     /// entry handles: too few arguments, more than 8 in all, an odd plist, or a keyword that is
     /// not a constant of the accepted set.
-    func preparsedKeywordCall(_ sym: Symbol, _ p: PreparsedKeywordCall, _ operands: [Operand]) -> Code? {
+    ///
+    /// `lendVariables`: no argument form assigns a lexical variable (`Compiler.localAssignmentsCompiled`),
+    /// so a variable argument cannot change between its read and the call, and the builtin may
+    /// be given the variable's value uncounted (lent) instead of a copy.
+    func preparsedKeywordCall(_ sym: Symbol, _ p: PreparsedKeywordCall, _ operands: [Operand], lendVariables: Bool) -> Code? {
         let n = operands.count
         guard n >= p.positional, n <= 8, (n - p.positional) % 2 == 0 else { return nil }
         let builtinFunction = p.builtin.takeUnretainedValue()
@@ -69,14 +73,21 @@ extension Compiler {
         // Variables (the state, the buffer) are read in place rather than through a closure.
         let frameSlots = valueSlots.map { i -> Int in if case .slot(let s) = operands[i] { return s } else { return -1 } }
         return preparsedCall(sym, p, n: n, positions: positions, valueSlots: valueSlots, codes: codes,
-                             frameSlots: frameSlots, keywordSlots: keywordSlots)
+                             frameSlots: frameSlots, keywordSlots: keywordSlots, lend: lendVariables)
     }
 
     /// The call itself. The argument closures are captured lets, not an array: calling a closure
     /// taken from an array retains and releases its context each time.
+    ///
+    /// With `lend`, a variable argument is parked as an uncounted copy of its slot (`lend(from:)`)
+    /// rather than a retained one, which saves a retain and, when the slot is next written, a
+    /// release: the state and buffer of each per-message COMM call. The builtin only reads its
+    /// arguments (what it keeps, it copies); for any other function the loans are turned into
+    /// counted values first, since a Lisp function may assign its parameters, which live in
+    /// these slots. However the call ends, the remaining loans are handed back.
     private func preparsedCall(_ sym: Symbol, _ p: PreparsedKeywordCall, n: Int, positions: UInt64,
                                valueSlots: [Int], codes: [Op], frameSlots: [Int],
-                               keywordSlots: [(slot: Int, keyword: Value)]) -> Code {
+                               keywordSlots: [(slot: Int, keyword: Value)], lend: Bool) -> Code {
         let m = codes.count  // 0...5
         let none: Code = { _, _ in .null }
         let c0 = m > 0 ? codes[0].run : none, c1 = m > 1 ? codes[1].run : none, c2 = m > 2 ? codes[2].run : none
@@ -87,20 +98,39 @@ extension Compiler {
         let f0 = m > 0 ? frameSlots[0] : -1, f1 = m > 1 ? frameSlots[1] : -1, f2 = m > 2 ? frameSlots[2] : -1
         let f3 = m > 3 ? frameSlots[3] : -1, f4 = m > 4 ? frameSlots[4] : -1
         let builtin = p.builtin.toOpaque(), body = p.body
+        /// Each lent slot (bit k: the k-th value) back to NIL, or made counted when `own`.
+        @inline(__always) func settleLoans(_ base: Frame, _ lent: UInt8, own: Bool) {
+            @inline(__always) func settle(_ k: Int, _ s: Int) {
+                guard lent & (1 << k) != 0 else { return }
+                if own { (base + s).ownLoan() } else { (base + s).endLoan() }
+            }
+            settle(0, s0); settle(1, s1); settle(2, s2); settle(3, s3); settle(4, s4)
+        }
         return { (rt: Runtime, fp: Frame) throws(Unwind) -> Value in
             let base = rt.sp
             if base + n >= rt.stackLimit { try rt.stackExhausted() }
-            // Each value is parked above the caller's frame before the next is computed; the
-            // stack pointer moves past it, so nested calls build their frames above.
+            var lent: UInt8 = 0
+            defer { if lent != 0 { settleLoans(base, lent, own: false) } }
+            /// The k-th value into its slot; the stack pointer moves past it, so nested calls
+            /// computing the next values build their frames above.
+            @inline(__always) func park(_ k: Int, _ s: Int, _ f: Int, _ c: Code) throws(Unwind) {
+                let slot = base + s
+                if f >= 0 {
+                    if lend && slot.lend(from: fp + f) { lent |= 1 << k } else { slot.store(try SlotRead(slot: f).read(rt, fp)) }
+                } else {
+                    slot.store(try c(rt, fp))
+                }
+                rt.sp = slot + 1
+            }
             if m > 0 {
-                (base + s0).store(try f0 >= 0 ? SlotRead(slot: f0).read(rt, fp) : c0(rt, fp)); rt.sp = base + s0 + 1
+                try park(0, s0, f0, c0)
                 if m > 1 {
-                    (base + s1).store(try f1 >= 0 ? SlotRead(slot: f1).read(rt, fp) : c1(rt, fp)); rt.sp = base + s1 + 1
+                    try park(1, s1, f1, c1)
                     if m > 2 {
-                        (base + s2).store(try f2 >= 0 ? SlotRead(slot: f2).read(rt, fp) : c2(rt, fp)); rt.sp = base + s2 + 1
+                        try park(2, s2, f2, c2)
                         if m > 3 {
-                            (base + s3).store(try f3 >= 0 ? SlotRead(slot: f3).read(rt, fp) : c3(rt, fp)); rt.sp = base + s3 + 1
-                            if m > 4 { (base + s4).store(try f4 >= 0 ? SlotRead(slot: f4).read(rt, fp) : c4(rt, fp)) }
+                            try park(3, s3, f3, c3)
+                            if m > 4 { try park(4, s4, f4, c4) }
                         }
                     }
                 }
@@ -115,6 +145,10 @@ extension Compiler {
                 let r = try body(rt, Args(base: base, count: n), positions)
                 rt.nvals = 1
                 return r
+            }
+            if lent != 0 {
+                settleLoans(base, lent, own: true)
+                lent = 0
             }
             for k in keywordSlots { (base + k.slot).store(k.keyword) }
             return try cell.callGuaranteed(rt, base, n)

@@ -27,6 +27,27 @@ extension UnsafeMutablePointer where Pointee == Value {
         return nil
     }
 
+    /// Puts an uncounted copy of the variable in `source` into this stack slot (releasing what
+    /// the slot held before) and returns true; returns false, writing nothing, when `source`
+    /// holds a captured variable's box. A lent slot must be handed back with `endLoan()`, or
+    /// turned into an ordinary counted value with `ownLoan()`, before anything else stores into
+    /// it or the call that lent it ends: `store` would release a reference never taken.
+    @inline(__always) func lend(from source: UnsafeMutablePointer<Value>) -> Bool {
+        if case .box = source.pointee { return false }
+        store(.null)
+        UnsafeMutableRawPointer(self).copyMemory(from: UnsafeRawPointer(source), byteCount: MemoryLayout<Value>.size)
+        return true
+    }
+
+    /// Hands a lent slot back: it holds NIL again, and nothing is released.
+    @inline(__always) func endLoan() { initialize(to: .null) }
+
+    /// Turns a lent slot into an ordinary one: the value is retained in place.
+    @inline(__always) func ownLoan() {
+        let counted = pointee
+        initialize(to: counted)
+    }
+
     /// Whether the slot holds a captured variable's box (its value is elsewhere).
     @inlinable @inline(__always) public var holdsBox: Bool {
         if case .box = pointee { return true }

@@ -67,4 +67,43 @@
 (format t "echoed ~d bytes, all equal: ~a~%" *echoed* *ok*)
 (close *client*)
 (comm:close-accepting-handle *acceptor*)
+
+;;; Keyword calls lend variable arguments to the builtin only when no argument form assigns a
+;;; variable. Each case runs 1000 times (a reference dropped wrongly would free the state or
+;;; the buffer while still in use).
+(defvar *udp* (comm:create-async-io-state-and-udp-socket *coll* :name "lent"))
+(defmacro report (form)
+  `(print (handler-case ,form (error (e) (list :error (princ-to-string e))))))
+(defun repeat (f) (let (r) (dotimes (i 1000 r) (setq r (funcall f)))))
+;; Lent: plain variables, a fresh buffer nothing else holds.
+(defun gbd (s b) (comm:async-io-state-get-buffered-data s b :start 1 :end 3))
+(report (repeat (lambda () (gbd *udp* (make-array 8 :element-type '(unsigned-byte 8))))))
+;; A later argument assigns the first argument's variable: the call still gets the value read
+;; first. The first arguments here are fresh strings that only the variable holds (so the
+;; builtin's error message shows whether the string was kept alive).
+(defun gbd-setq (s b) (comm:async-io-state-get-buffered-data s (progn (setq s 42) b) :end 2))
+(report (repeat (lambda () (gbd-setq (copy-seq "first value") (make-array 8 :element-type '(unsigned-byte 8))))))
+;; The assignment made by a closure created in a later argument.
+(defun gbd-closure (s b)
+  (comm:async-io-state-get-buffered-data s (progn (funcall (lambda () (setq s nil))) b) :end 2))
+(report (repeat (lambda () (gbd-closure (copy-seq "first value") (make-array 8 :element-type '(unsigned-byte 8))))))
+;; ... and by push onto the variable.
+(defun gbd-push (s b) (comm:async-io-state-get-buffered-data s (progn (push 1 s) b) :end 2))
+(report (repeat (lambda () (gbd-push (copy-seq "first value") (make-array 8 :element-type '(unsigned-byte 8))))))
+;; A later argument signals: the lent state goes back untouched.
+(defun gbd-error (s b) (comm:async-io-state-get-buffered-data s b :start (error "boom")))
+(report (repeat (lambda () (handler-case (gbd-error *udp* (make-array 8 :element-type '(unsigned-byte 8)))
+                             (error (e) (princ-to-string e))))))
+;; The wrong type: the builtin's own error, with the lent arguments.
+(defun gbd-string-state (s b) (comm:async-io-state-get-buffered-data s b :end 2))
+(report (repeat (lambda () (gbd-string-state (copy-seq "not a state") (make-array 8 :element-type '(unsigned-byte 8))))))
+;; Redefined as a function that assigns its parameters: it gets counted values.
+(defvar *original* (fdefinition 'comm:async-io-state-get-buffered-data))
+(setf (fdefinition 'comm:async-io-state-get-buffered-data)
+      (lambda (s b &rest keys) (let ((kind (type-of s))) (setq s nil b nil) (list kind s b keys))))
+(report (repeat (lambda () (gbd (copy-seq "fresh") (make-array 8 :element-type '(unsigned-byte 8))))))
+(setf (fdefinition 'comm:async-io-state-get-buffered-data) *original*)
+(report (gbd *udp* (make-array 8 :element-type '(unsigned-byte 8))))
+(comm:close-async-io-state *udp*)
 (comm:close-wait-state-collection *coll*)
+(terpri)
