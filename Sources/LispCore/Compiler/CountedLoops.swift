@@ -86,6 +86,9 @@ extension Compiler {
             // Both steps come before the body (see below).
             return try loopAsTagbody(test: test, step: [], body: .cons(Cons.make(setVar, .cons(Cons.make(advance, body)))), env, fs, mv)
         }
+        // The loop assigns both variables in place (not through setq): counted as assignments
+        // for the calls whose arguments it may appear in (`localAssignmentsCompiled`).
+        localAssignmentsCompiled += 1
         let statements = try compileBody(body, env, fs, mv: false, effect: true)
         let endp = Symbol.cl("ENDP")
         /// The step when the slot does not hold a cons: false at the end of the list (or after

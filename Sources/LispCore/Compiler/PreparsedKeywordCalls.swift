@@ -136,7 +136,11 @@ extension Compiler {
                 }
             }
             rt.sp = base
-            guard let cell = sym.functionCell else { try rt.undefinedFunction(sym) }
+            guard let cell = sym.functionCell else {
+                // Handlers of the error run Lisp code from `base` up, over the lent slots.
+                if lent != 0 { settleLoans(base, lent, own: false); lent = 0 }
+                try rt.undefinedFunction(sym)
+            }
             if cell.toOpaque() == builtin {
                 // As `LispFunction.call` runs a native: the stack pointer above the arguments
                 // while it runs, one value.

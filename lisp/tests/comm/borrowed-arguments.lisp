@@ -102,8 +102,27 @@
 (setf (fdefinition 'comm:async-io-state-get-buffered-data)
       (lambda (s b &rest keys) (let ((kind (type-of s))) (setq s nil b nil) (list kind s b keys))))
 (report (repeat (lambda () (gbd (copy-seq "fresh") (make-array 8 :element-type '(unsigned-byte 8))))))
+;; Undefined: the handlers of the undefined-function error run Lisp code where the lent
+;; arguments were parked (they are handed back first).
+(fmakunbound 'comm:async-io-state-get-buffered-data)
+(defun undefined-once ()
+  (let ((s (copy-seq "a string only s holds")))
+    (handler-case (gbd s (make-array 8 :element-type '(unsigned-byte 8)))
+      (undefined-function () (list :undefined (length s) s)))))
+(report (repeat #'undefined-once))
+(defun undefined-bind ()
+  (let ((s (copy-seq "another string only s holds")))
+    (block out
+      (handler-bind ((undefined-function (lambda (c) (declare (ignore c)) (return-from out (list :undefined s)))))
+        (gbd s (make-array 8 :element-type '(unsigned-byte 8)))))))
+(report (repeat #'undefined-bind))
 (setf (fdefinition 'comm:async-io-state-get-buffered-data) *original*)
 (report (gbd *udp* (make-array 8 :element-type '(unsigned-byte 8))))
+;; The internal list loop assigns its variables in place: counted like setq.
+(defun dolist-loop (s b)
+  (let ((p (list 1)))
+    (comm:async-io-state-get-buffered-data s (progn (sys::%dolist-loop s p) b) :end 2)))
+(report (repeat (lambda () (dolist-loop (copy-seq "first value") (make-array 8 :element-type '(unsigned-byte 8))))))
 (comm:close-async-io-state *udp*)
 (comm:close-wait-state-collection *coll*)
 (terpri)
