@@ -23,11 +23,12 @@ public final class Compiler {
     var fusedIfs: [ObjectIdentifier: FusedIfEntry] = [:]
     var fusedCallArgs: [ObjectIdentifier: FusedArgEntry] = [:]
     var setqInliners: [ObjectIdentifier: SetqInlinerEntry] = [:]
-    /// How many assignments of lexical variables have been compiled (`setq` and its fused forms,
-    /// `push` onto a local). A call whose argument forms compiled none may lend its variable
-    /// arguments to a native instead of copying them (`PreparsedKeywordCalls.swift`): nothing
-    /// evaluated after a variable is read can then change it. Every code path that assigns an
-    /// existing variable's slot must count here.
+    /// How many assignments of lexical variables have been compiled. A call whose argument
+    /// forms compiled none may lend its variable arguments to a native instead of copying them
+    /// (`PreparsedKeywordCalls.swift`): nothing evaluated after a variable is read can then
+    /// change it. Counted where the code that writes an existing variable's slot is made:
+    /// `writeSlot`, `setqCode` (every fused setq), `pushCode`, `%dolist-loop`; a new builder of
+    /// such code must count too.
     var localAssignmentsCompiled = 0
 
     init(runtime: Runtime) {
@@ -162,7 +163,6 @@ public final class Compiler {
            case .symbol(let s) = a.car, case .cons(let b) = a.cdr, b.cdr.isNil,
            case .variable(_, let binding)? = env.lookupVariable(s), binding.scope === fs {
             let i = binding.slot
-            localAssignmentsCompiled += 1
             // (setq var (op ...)) with op open-coded: computed and stored in one closure.
             if case .cons(let vc) = b.car, case .symbol(let op) = vc.car, op.package === rt.world.cl,
                let entry = setqInliners[ObjectIdentifier(op)], env.lookupFunction(op) == nil, vc.cdr.isList,
